@@ -1,0 +1,201 @@
+//! The campaign: which template, which data, which presets, where to write.
+//! Read from a TOML file (paths relative to it), overridden key by key by the
+//! command line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::output::{Encoding, Format};
+use crate::preset::Preset;
+
+/// A campaign as written in a file or given by flags: every key optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignFile {
+    /// Template folder or SVG file.
+    pub template: Option<PathBuf>,
+    /// CSV or JSON data file.
+    pub data: Option<PathBuf>,
+    /// Folder that relative photo paths resolve against. Default: the data file's folder.
+    pub photos: Option<PathBuf>,
+    /// Output folder. Default: `out`.
+    pub out: Option<PathBuf>,
+    /// Preset names. Default: none, render at the template's own size.
+    pub presets: Option<Vec<String>>,
+    /// Output file-name pattern. Default: `{slug}-{preset}.{ext}`.
+    pub name: Option<String>,
+    /// `png`, `jpg` or `webp`. Default: `png`.
+    pub format: Option<String>,
+    /// JPEG quality. Default: 90.
+    pub quality: Option<u8>,
+    /// Font folders. Default: `fonts` (and the template folder's own `fonts/`).
+    pub fonts: Option<Vec<PathBuf>>,
+    /// Field → `{column}` pattern. Fields not listed bind to the column of the same name.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+impl CampaignFile {
+    /// Reads a campaign file; its relative paths become relative to its folder.
+    pub fn load(path: &Path) -> Result<CampaignFile> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut file: CampaignFile = toml::from_str(&text).map_err(|e| Error::Campaign {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        for p in [&mut file.template, &mut file.data, &mut file.photos, &mut file.out]
+            .into_iter()
+            .flatten()
+        {
+            *p = base.join(&*p);
+        }
+        for p in file.fonts.iter_mut().flatten() {
+            *p = base.join(&*p);
+        }
+        Ok(file)
+    }
+
+    /// Keys set in `other` replace ours; `fields` merge, `other` winning.
+    pub fn overridden_by(mut self, other: CampaignFile) -> CampaignFile {
+        macro_rules! take {
+            ($($k:ident),*) => { $( if other.$k.is_some() { self.$k = other.$k; } )* };
+        }
+        take!(template, data, photos, out, presets, name, format, quality, fonts);
+        self.fields.extend(other.fields);
+        self
+    }
+}
+
+/// A campaign with every key resolved and checked.
+#[derive(Debug, Clone)]
+pub struct Campaign {
+    pub template: PathBuf,
+    pub data: PathBuf,
+    /// Folder photos resolve against.
+    pub photos: PathBuf,
+    pub out: PathBuf,
+    /// Empty: render at the template's own size.
+    pub presets: Vec<Preset>,
+    pub name: String,
+    pub encoding: Encoding,
+    pub fonts: Vec<PathBuf>,
+    pub fields: BTreeMap<String, String>,
+}
+
+/// Default output file-name pattern.
+pub const DEFAULT_NAME: &str = "{slug}-{preset}.{ext}";
+
+impl Campaign {
+    /// Resolves defaults and checks that the required keys are there.
+    /// `origin` names the campaign file (or `command line`) in errors.
+    pub fn resolve(file: CampaignFile, origin: &Path) -> Result<Campaign> {
+        let err = |message: String| Error::Campaign {
+            path: origin.into(),
+            message,
+        };
+        let template = file
+            .template
+            .ok_or_else(|| err("no template: set `template = \"…\"` or pass --template".into()))?;
+        let data = file
+            .data
+            .ok_or_else(|| err("no data file: set `data = \"…\"` or pass --data".into()))?;
+        let photos = file
+            .photos
+            .unwrap_or_else(|| data.parent().unwrap_or(Path::new("")).to_path_buf());
+        let presets = file
+            .presets
+            .unwrap_or_default()
+            .iter()
+            .map(|p| Preset::find(p))
+            .collect::<Result<Vec<_>>>()?;
+        let format = match file.format {
+            Some(f) => Format::parse(&f).ok_or_else(|| err(format!("format {f:?} is not png, jpg or webp")))?,
+            None => Format::Png,
+        };
+        let mut fonts = file.fonts.unwrap_or_else(|| vec![PathBuf::from("fonts")]);
+        let own = if template.is_dir() {
+            template.join("fonts")
+        } else {
+            template.with_file_name("fonts")
+        };
+        if own.is_dir() && !fonts.contains(&own) {
+            fonts.push(own);
+        }
+        Ok(Campaign {
+            template,
+            data,
+            photos,
+            out: file.out.unwrap_or_else(|| PathBuf::from("out")),
+            presets,
+            name: file.name.unwrap_or_else(|| DEFAULT_NAME.into()),
+            encoding: Encoding {
+                format,
+                quality: file.quality.unwrap_or(90),
+            },
+            fonts,
+            fields: file.fields,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_paths_are_relative_to_the_campaign_and_flags_override() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "template = \"t\"\ndata = \"d.csv\"\npresets = [\"x-post\"]\n[fields]\nname = \"{prenom} {nom}\"\n",
+        )
+        .unwrap();
+        let file = CampaignFile::load(&path).unwrap();
+        assert_eq!(file.template.as_deref(), Some(dir.path().join("t").as_path()));
+        let flags = CampaignFile {
+            data: Some("other.csv".into()),
+            ..Default::default()
+        };
+        let c = Campaign::resolve(file.overridden_by(flags), &path).unwrap();
+        assert_eq!(c.data, PathBuf::from("other.csv"));
+        assert_eq!(c.photos, PathBuf::from(""), "photos default to the data file's folder");
+        assert_eq!(c.presets[0].name, "x-post");
+        assert_eq!(c.fields["name"], "{prenom} {nom}");
+        assert_eq!(c.name, DEFAULT_NAME);
+    }
+
+    #[test]
+    fn unknown_keys_presets_and_missing_template_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "templat = \"t\"\n").unwrap();
+        assert!(CampaignFile::load(&path).unwrap_err().to_string().contains("templat"));
+        let no_template = CampaignFile {
+            data: Some("d.csv".into()),
+            ..Default::default()
+        };
+        assert!(
+            Campaign::resolve(no_template, &path)
+                .unwrap_err()
+                .to_string()
+                .contains("--template")
+        );
+        let bad = CampaignFile {
+            template: Some("t".into()),
+            data: Some("d".into()),
+            presets: Some(vec!["tiktok".into()]),
+            ..Default::default()
+        };
+        assert!(
+            Campaign::resolve(bad, &path)
+                .unwrap_err()
+                .to_string()
+                .contains("tiktok")
+        );
+    }
+}

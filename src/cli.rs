@@ -1,0 +1,243 @@
+//! Command-line parsing and printing. Turns flags into library types; the
+//! library itself never sees clap, never prints and never exits.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use affiche::{Batch, Campaign, CampaignFile, Error, Fonts, PRESETS, RunOptions, Template};
+
+#[derive(Parser)]
+#[command(
+    name = "affiche",
+    version,
+    about = "Campaign posters from SVG templates and a spreadsheet, rendered in batches."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render every row in every preset.
+    #[command(
+        after_help = "Examples:\n  affiche render samples/campaign.toml\n  affiche render --template templates/hero --data people.csv --preset instagram-portrait --preset instagram-story --out out/"
+    )]
+    Render(Inputs),
+    /// Check template, data and photos without rendering; list every problem.
+    #[command(after_help = "Example:\n  affiche check samples/campaign.toml")]
+    Check(Inputs),
+    /// List the built-in presets.
+    Presets,
+    /// List templates in a folder, one per line, name first.
+    Templates {
+        /// Folder holding templates. Default: templates
+        #[arg(default_value = "templates")]
+        dir: PathBuf,
+    },
+    /// List a template's fields (text slots, photo slots, placeholders).
+    #[command(after_help = "Example:\n  affiche fields templates/hero")]
+    Fields {
+        template: PathBuf,
+        /// Font folders. Default: fonts
+        #[arg(long = "fonts")]
+        fonts: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct Inputs {
+    /// Campaign file (TOML). Every key can be given or overridden by a flag.
+    campaign: Option<PathBuf>,
+    /// Template folder or SVG file.
+    #[arg(long)]
+    template: Option<PathBuf>,
+    /// Data file (CSV or JSON).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Folder relative photo paths resolve against (default: the data file's folder).
+    #[arg(long)]
+    photos: Option<PathBuf>,
+    /// Output folder.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Preset to render (repeatable); see `affiche presets`.
+    #[arg(long = "preset")]
+    presets: Vec<String>,
+    /// Output file-name pattern, e.g. "{slug}-{preset}.{ext}".
+    #[arg(long)]
+    name: Option<String>,
+    /// Output format: png, jpg or webp.
+    #[arg(long)]
+    format: Option<String>,
+    /// JPEG quality (1-100).
+    #[arg(long)]
+    quality: Option<u8>,
+    /// Font folder (repeatable).
+    #[arg(long = "fonts")]
+    fonts: Vec<PathBuf>,
+    /// Map a field to a column pattern, e.g. --field 'name={prenom} {nom}' (repeatable).
+    #[arg(long = "field", value_parser = parse_field)]
+    fields: Vec<(String, String)>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    jobs: usize,
+}
+
+fn parse_field(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .ok_or_else(|| format!("{s:?} is not FIELD=PATTERN"))
+}
+
+impl Inputs {
+    fn campaign(&self) -> Result<Campaign, Error> {
+        let flags = CampaignFile {
+            template: self.template.clone(),
+            data: self.data.clone(),
+            photos: self.photos.clone(),
+            out: self.out.clone(),
+            presets: (!self.presets.is_empty()).then(|| self.presets.clone()),
+            name: self.name.clone(),
+            format: self.format.clone(),
+            quality: self.quality,
+            fonts: (!self.fonts.is_empty()).then(|| self.fonts.clone()),
+            fields: self.fields.iter().cloned().collect(),
+        };
+        match &self.campaign {
+            Some(path) => Campaign::resolve(CampaignFile::load(path)?.overridden_by(flags), path),
+            None => Campaign::resolve(flags, Path::new("command line")),
+        }
+    }
+}
+
+/// Runs the command line; exit 0 all rendered, 1 some rows failed, 2 bad input.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Presets => {
+            for p in PRESETS {
+                println!("{:<20} {:>4}×{:<4}  {}", p.name, p.width, p.height, p.description);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Templates { dir } => {
+            let fonts = Fonts::load(&affiche::FontOptions::default())?;
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .with_context(|| format!("reading {}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            entries.sort();
+            for path in entries
+                .into_iter()
+                .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "svg"))
+            {
+                match Template::load(&path, &fonts) {
+                    Ok(t) => {
+                        let variants: Vec<String> = t
+                            .variants
+                            .iter()
+                            .map(|v| format!("{} {}×{}", v.name, v.width, v.height))
+                            .collect();
+                        println!("{}\t{}\t{}", t.name, variants.join(", "), t.description);
+                    }
+                    Err(e) => println!("{}\tERROR: {e}", path.display()),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fields { template, fonts } => {
+            let dirs = if fonts.is_empty() {
+                vec![PathBuf::from("fonts")]
+            } else {
+                fonts
+            };
+            let fonts = Fonts::load(&affiche::FontOptions { dirs, system: false })?;
+            let t = Template::load(&template, &fonts)?;
+            for f in t.fields() {
+                println!("{:<16} {:<12} {}", f.name, f.kind, f.variants.join(", "));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(inputs) => {
+            let batch = Batch::load(inputs.campaign()?)?;
+            let problems = batch.check();
+            for p in &problems {
+                println!("{p}");
+            }
+            let rows = batch.table.rows.len();
+            eprintln!(
+                "{rows} rows checked against {} ({} variants): {} problem(s)",
+                batch.template.name,
+                batch.template.variants.len(),
+                problems.len()
+            );
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Render(inputs) => {
+            let start = Instant::now();
+            let campaign = inputs.campaign()?;
+            let batch = Batch::load(campaign)?;
+            let targets = batch.campaign.presets.len().max(1);
+            let total = (batch.table.rows.len() * targets) as u64;
+            let bar = if std::io::stderr().is_terminal() {
+                indicatif::ProgressBar::new(total).with_style(
+                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} posters  {per_sec}  eta {eta}")
+                        .expect("valid template"),
+                )
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let report = batch.run(&RunOptions { jobs: inputs.jobs }, &|| bar.inc(1))?;
+            bar.finish_and_clear();
+            let out = batch.campaign.out.display();
+            println!(
+                "{} posters rendered ({} rows × {} preset(s)) in {:.1} s → {out}/",
+                report.rendered,
+                batch.table.rows.len(),
+                targets,
+                start.elapsed().as_secs_f64()
+            );
+            if report.warned() > 0 {
+                println!("{} poster(s) with warnings", report.warned());
+            }
+            for note in report.notes.iter().take(10) {
+                println!("note: {note}");
+            }
+            let failed: Vec<_> = report.entries.iter().filter(|e| e.message.is_some()).collect();
+            if !failed.is_empty() {
+                println!("{} poster(s) failed, rows {:?}:", failed.len(), report.failed_rows());
+                let mut shown: Vec<&str> = failed.iter().filter_map(|e| e.message.as_deref()).collect();
+                shown.dedup();
+                for m in shown.iter().take(15) {
+                    println!("  {m}");
+                }
+            }
+            println!("report: {out}/report.json");
+            Ok(if report.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The library's one error type. Every variant carries enough context (file,
+//! row, column, slot) for a user to find and fix the problem without a debugger.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in affiche.
+///
+/// Rows are 1-based data rows (the header is not counted), as a spreadsheet
+/// user counts them below the header line.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or folder could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The template (SVG or manifest) is unusable.
+    #[error("template {path}: {message}")]
+    Template { path: PathBuf, message: String },
+
+    /// A font family named by a template is not in the font folder.
+    #[error(
+        "template {path}: font family {family:?} (slot {slot:?}) is not in the font folder; add its file to fonts/ or change the template"
+    )]
+    MissingFont {
+        path: PathBuf,
+        slot: String,
+        family: String,
+    },
+
+    /// The campaign file or the options given on the command line are unusable.
+    #[error("campaign {path}: {message}")]
+    Campaign { path: PathBuf, message: String },
+
+    /// The data file is unusable as a whole, or one of its cells is.
+    #[error("{}", data_message(path, *row, column.as_deref(), message))]
+    Data {
+        path: PathBuf,
+        /// 1-based data row, when the problem is in one row.
+        row: Option<usize>,
+        /// Column (or field) name, when the problem is in one cell.
+        column: Option<String>,
+        message: String,
+    },
+
+    /// A photo could not be found, read or decoded.
+    #[error("row {row}, column {column:?}: photo {path}: {message}")]
+    Photo {
+        path: PathBuf,
+        row: usize,
+        column: String,
+        message: String,
+    },
+
+    /// A text value cannot fit its box, even at the slot's minimum size.
+    #[error("row {row}, field {slot:?}: {message}")]
+    TextOverflow { row: usize, slot: String, message: String },
+
+    /// A required field is empty or missing in a row.
+    #[error(
+        "row {row}, field {slot:?}: value is empty; fill the cell or mark the field `required = false` in template.toml"
+    )]
+    MissingValue { row: usize, slot: String },
+
+    /// A preset name is not one of the built-in presets.
+    #[error("unknown preset {name:?}; run `affiche presets` to list them")]
+    UnknownPreset { name: String },
+
+    /// Rendering one poster failed (a panic in the renderer, an impossible size).
+    #[error("row {row}: render failed: {message}")]
+    Render { row: usize, message: String },
+}
+
+fn data_message(path: &std::path::Path, row: Option<usize>, column: Option<&str>, message: &str) -> String {
+    match (row, column) {
+        (Some(r), Some(c)) => format!("{}: row {r}, column {c:?}: {message}", path.display()),
+        (Some(r), None) => format!("{}: row {r}: {message}", path.display()),
+        (None, Some(c)) => format!("{}: column {c:?}: {message}", path.display()),
+        (None, None) => format!("{}: {message}", path.display()),
+    }
+}
+
+impl Error {
+    /// Shorthand for an I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Whether this error is about one row only (the batch goes on) rather than
+    /// about the template, campaign or output folder (the batch cannot start).
+    pub fn is_row_error(&self) -> bool {
+        match self {
+            Error::Photo { .. } | Error::TextOverflow { .. } | Error::MissingValue { .. } | Error::Render { .. } => {
+                true
+            }
+            Error::Data { row, .. } => row.is_some(),
+            _ => false,
+        }
+    }
+}
+
+/// Result with affiche's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

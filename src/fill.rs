@@ -1,0 +1,303 @@
+//! Filling a variant's SVG source with one record: placeholders substituted
+//! (escaped), text slots rewritten as fitted lines, photo slots pointed at the
+//! prepared photo. Also measures candidate lines with the same usvg that draws.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+use std::sync::Arc;
+
+use resvg::usvg;
+
+use crate::error::{Error, Result};
+use crate::fonts::Fonts;
+use crate::slot::TextSlot;
+use crate::template::{SlotRules, Template, Variant};
+use crate::text_fit::{Frame, Ink, Layout, REF_SIZE};
+
+/// The `href` prefix under which a photo slot's pixels are served to usvg.
+pub(crate) const PHOTO_HREF: &str = "affiche-photo:";
+
+/// Escapes a value for XML text and attribute values, so it renders literally.
+pub fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // `{` is escaped too, so that a value can never form a placeholder.
+            '{' => out.push_str("&#123;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Replaces `{{column}}` and `{{column|default}}` with escaped values. A missing
+/// or empty value takes the default, or else becomes empty.
+pub fn substitute(text: &str, values: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start + 2..].find("}}") else { break };
+        out.push_str(&rest[..start]);
+        let inner = &rest[start + 2..start + 2 + len];
+        let (name, default) = inner.split_once('|').map_or((inner, None), |(n, d)| (n, Some(d)));
+        match values.get(name.trim()).filter(|v| !v.is_empty()) {
+            Some(v) => out.push_str(&escape(v)),
+            // The default is the designer's own text, already valid XML.
+            None => out.push_str(default.unwrap_or_default()),
+        }
+        rest = &rest[start + 2 + len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One text slot's content for [`fill_svg`].
+pub(crate) enum TextFill<'a> {
+    /// Fitted lines.
+    Fitted(&'a Layout, f32),
+    /// A stand-in line at the box's top left, used to learn the slot's geometry.
+    Probe,
+}
+
+fn text_open(
+    slot: &TextSlot,
+    values: &BTreeMap<String, String>,
+    id: &str,
+    size: f32,
+    spacing: f32,
+    measuring: bool,
+) -> String {
+    let mut s = format!("<text id=\"{id}\"");
+    for (name, attr) in &slot.attrs {
+        if measuring && matches!(name.as_str(), "transform" | "clip-path" | "mask" | "filter") {
+            continue;
+        }
+        s.push(' ');
+        s.push_str(&substitute(attr, values));
+    }
+    let sep = if slot.style.trim().is_empty() { "" } else { ";" };
+    let style = substitute(&slot.style, values).replace('"', "'");
+    let _ = write!(
+        s,
+        " style=\"{style}{sep}font-size:{size}px;letter-spacing:{spacing}px;text-anchor:start\">"
+    );
+    s
+}
+
+/// The variant's SVG with every slot and placeholder filled.
+pub(crate) fn fill_svg(variant: &Variant, values: &BTreeMap<String, String>, texts: &[TextFill]) -> String {
+    // Edits, in source order: (range, replacement).
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    for r in &variant.removals {
+        edits.push((r.clone(), String::new()));
+    }
+    for (slot, fill) in variant.texts.iter().zip(texts) {
+        let id = format!("affiche-text-{}", slot.field);
+        let el = match fill {
+            TextFill::Fitted(layout, spacing) => {
+                let mut el = text_open(slot, values, &id, layout.size, spacing * layout.size, false);
+                for line in &layout.lines {
+                    let _ = write!(
+                        el,
+                        "<tspan x=\"{}\" y=\"{}\">{}</tspan>",
+                        line.x,
+                        line.y,
+                        escape(&line.text)
+                    );
+                }
+                el
+            }
+            TextFill::Probe => {
+                let mut el = text_open(slot, values, &id, 10.0, 0.0, false);
+                let _ = write!(
+                    el,
+                    "<tspan x=\"{}\" y=\"{}\">X</tspan>",
+                    slot.frame.x,
+                    slot.frame.y + slot.frame.height
+                );
+                el
+            }
+        };
+        edits.push((slot.range.clone(), el + "</text>"));
+    }
+    for slot in &variant.photos {
+        let f = slot.frame;
+        let attrs = substitute(&slot.attrs, values);
+        let el = format!(
+            "<image id=\"affiche-photo-{field}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" href=\"{PHOTO_HREF}{field}\" {attrs}/>",
+            f.x,
+            f.y,
+            f.width,
+            f.height,
+            field = slot.field
+        );
+        edits.push((slot.range.clone(), el));
+    }
+    edits.sort_by_key(|(r, _)| r.start);
+    let src = &variant.source;
+    let mut out = String::with_capacity(src.len() + 4096);
+    let mut at = 0;
+    for (range, text) in edits {
+        // Box rects can sit inside a slot element only in broken files; skip overlaps.
+        if range.start < at {
+            continue;
+        }
+        out.push_str(&substitute(&src[at..range.start], values));
+        out.push_str(&text);
+        at = range.end;
+    }
+    out.push_str(&substitute(&src[at..], values));
+    out
+}
+
+/// Measures every candidate line of one text slot at [`REF_SIZE`] in one parse.
+pub(crate) fn measure(
+    variant: &Variant,
+    slot: &TextSlot,
+    rules: &SlotRules,
+    values: &BTreeMap<String, String>,
+    lines: &[String],
+    fonts: &Fonts,
+) -> Result<HashMap<String, Ink>> {
+    let mut doc = String::from("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\">");
+    if !variant.styles.is_empty() {
+        let _ = write!(doc, "<style><![CDATA[{}]]></style>", variant.styles);
+    }
+    for g in &slot.context {
+        doc.push_str(&substitute(g, values));
+    }
+    for (i, line) in lines.iter().enumerate() {
+        doc.push_str(&text_open(
+            slot,
+            values,
+            &format!("m{i}"),
+            REF_SIZE,
+            rules.letter_spacing * REF_SIZE,
+            true,
+        ));
+        let _ = write!(doc, "<tspan x=\"0\" y=\"0\">{}</tspan></text>", escape(line));
+    }
+    doc.push_str(&"</g>".repeat(slot.context.len()));
+    doc.push_str("</svg>");
+    let tree = usvg::Tree::from_str(&doc, &fonts.usvg_options()).map_err(|e| Error::Template {
+        path: variant.path.clone(),
+        message: format!("text slot {:?} cannot be measured: {e}", slot.field),
+    })?;
+    let mut out = HashMap::new();
+    for (i, line) in lines.iter().enumerate() {
+        if let Some(usvg::Node::Text(t)) = tree.node_by_id(&format!("m{i}")) {
+            let b = t.flattened().abs_stroke_bounding_box();
+            out.insert(
+                line.clone(),
+                Ink {
+                    left: b.left(),
+                    top: b.top(),
+                    right: b.right(),
+                    bottom: b.bottom(),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// What the first parse of a variant tells: canvas size and slot positions.
+pub(crate) struct Geometry {
+    pub size: (f32, f32),
+    pub photo_frames: Vec<Frame>,
+    pub text_frames: Vec<Frame>,
+}
+
+/// Parses variant `index` once with stand-in content to learn its geometry.
+pub(crate) fn analyse(template: &Template, index: usize, fonts: &Fonts) -> Result<Geometry> {
+    let variant = &template.variants[index];
+    let values: BTreeMap<String, String> = BTreeMap::new();
+    let probes: Vec<TextFill> = variant.texts.iter().map(|_| TextFill::Probe).collect();
+    let svg = fill_svg(variant, &values, &probes);
+    // A 1×1 transparent PNG stands in for every photo.
+    let dot = Arc::new(crate::output::encode_png_fast(&image::RgbaImage::new(1, 1)));
+    let mut opt = fonts.usvg_options();
+    let assets = template.assets.clone();
+    opt.image_href_resolver.resolve_string = Box::new(move |href, _| {
+        if href.starts_with(PHOTO_HREF) {
+            Some(usvg::ImageKind::PNG(dot.clone()))
+        } else {
+            crate::render::asset_kind(&assets, href)
+        }
+    });
+    let tree = usvg::Tree::from_str(&svg, &opt).map_err(|e| Error::Template {
+        path: variant.path.clone(),
+        message: e.to_string(),
+    })?;
+    let size = (tree.size().width(), tree.size().height());
+    let frame_of = |id: String| -> Result<(Frame, usvg::Transform)> {
+        let node = tree.node_by_id(&id).ok_or_else(|| Error::Template {
+            path: variant.path.clone(),
+            message: format!("slot {id:?} is not drawn (hidden, zero-sized or inside <defs>?)"),
+        })?;
+        let b = node.abs_bounding_box();
+        Ok((
+            Frame {
+                x: b.x(),
+                y: b.y(),
+                width: b.width(),
+                height: b.height(),
+            },
+            node.abs_transform(),
+        ))
+    };
+    let mut photo_frames = Vec::new();
+    for slot in &variant.photos {
+        photo_frames.push(frame_of(format!("affiche-photo-{}", slot.field))?.0);
+    }
+    let mut text_frames = Vec::new();
+    for slot in &variant.texts {
+        let (_, ts) = frame_of(format!("affiche-text-{}", slot.field))?;
+        let f = slot.frame;
+        let r = usvg::Rect::from_xywh(f.x, f.y, f.width, f.height).and_then(|r| r.transform(ts));
+        text_frames.push(r.map_or(f, |r| Frame {
+            x: r.x(),
+            y: r.y(),
+            width: r.width(),
+            height: r.height(),
+        }));
+    }
+    Ok(Geometry {
+        size,
+        photo_frames,
+        text_frames,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn substitutes_with_escaping_and_defaults() {
+        let v = values(&[("name", "A&B <x> \"q\" ]]> {{evil}}"), ("empty", "")]);
+        let out = substitute("<t>{{name}}</t><c fill=\"{{empty|#f00}}\"/>{{missing}}", &v);
+        assert_eq!(
+            out,
+            "<t>A&amp;B &lt;x&gt; &quot;q&quot; ]]&gt; &#123;&#123;evil}}</t><c fill=\"#f00\"/>"
+        );
+    }
+
+    #[test]
+    fn escaped_values_parse_back_to_the_same_text() {
+        let nasty = "<script>&amp;\"'</svg>]]>";
+        let doc = format!("<a b=\"{0}\">{0}</a>", escape(nasty));
+        let parsed = roxmltree::Document::parse(&doc).unwrap();
+        assert_eq!(parsed.root_element().attribute("b"), Some(nasty));
+        assert_eq!(parsed.root_element().text(), Some(nasty));
+    }
+}

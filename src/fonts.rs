@@ -1,0 +1,164 @@
+//! The shared font database: loaded once from the project's font folder and
+//! handed to every parse, so that what is measured is what is drawn.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use resvg::usvg::fontdb;
+
+use crate::error::{Error, Result};
+
+/// Where fonts come from.
+#[derive(Debug, Clone)]
+pub struct FontOptions {
+    /// Folders searched recursively for `.ttf`, `.otf`, `.ttc` files.
+    /// Default: `["fonts"]`.
+    pub dirs: Vec<PathBuf>,
+    /// Also load the operating system's fonts. Default: `false`, so that a
+    /// poster renders the same on every machine.
+    pub system: bool,
+}
+
+impl Default for FontOptions {
+    fn default() -> Self {
+        FontOptions {
+            dirs: vec![PathBuf::from("fonts")],
+            system: false,
+        }
+    }
+}
+
+/// Fonts loaded once and shared (cheaply cloned) by every render.
+#[derive(Debug, Clone)]
+pub struct Fonts {
+    pub(crate) db: Arc<fontdb::Database>,
+    /// The family used for unstyled text and generic families.
+    pub(crate) default_family: String,
+}
+
+/// Families tried, in order, for generic names (`sans-serif`, …) and unstyled text.
+const PREFERRED_DEFAULTS: &[&str] = &["Noto Sans", "DejaVu Sans", "Roboto Condensed"];
+
+impl Fonts {
+    /// Loads the fonts described by `options`. A missing folder is an error;
+    /// an empty database is an error too, since no text could be drawn.
+    pub fn load(options: &FontOptions) -> Result<Fonts> {
+        let mut db = fontdb::Database::new();
+        for dir in &options.dirs {
+            if !dir.is_dir() {
+                return Err(Error::io(
+                    dir,
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "font folder not found"),
+                ));
+            }
+            db.load_fonts_dir(dir);
+        }
+        if options.system {
+            db.load_system_fonts();
+        }
+        let default_family = PREFERRED_DEFAULTS
+            .iter()
+            .map(|f| f.to_string())
+            .find(|f| has_family(&db, f))
+            .or_else(|| db.faces().next().and_then(|f| f.families.first()).map(|f| f.0.clone()))
+            .ok_or_else(|| {
+                let dirs: Vec<String> = options.dirs.iter().map(|d| d.display().to_string()).collect();
+                Error::io(
+                    dirs.join(", "),
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "no font files found"),
+                )
+            })?;
+        db.set_sans_serif_family(&default_family);
+        db.set_serif_family(&default_family);
+        db.set_monospace_family(&default_family);
+        Ok(Fonts {
+            db: Arc::new(db),
+            default_family,
+        })
+    }
+
+    /// Loads every font in one folder, without system fonts.
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<Fonts> {
+        Fonts::load(&FontOptions {
+            dirs: vec![dir.as_ref().to_path_buf()],
+            system: false,
+        })
+    }
+
+    /// Whether a family (or a generic name such as `sans-serif`) can be drawn.
+    pub fn has_family(&self, family: &str) -> bool {
+        is_generic(family) || has_family(&self.db, family)
+    }
+
+    /// Every family name in the database, sorted, without duplicates.
+    pub fn families(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .db
+            .faces()
+            .flat_map(|f| f.families.iter().map(|(name, _)| name.clone()))
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// usvg options that use these fonts and resolve no file on their own.
+    pub(crate) fn usvg_options<'a>(&self) -> resvg::usvg::Options<'a> {
+        let mut opt = resvg::usvg::Options {
+            fontdb: self.db.clone(),
+            font_family: self.default_family.clone(),
+            ..Default::default()
+        };
+        // Nothing may be read from disk behind our back: photos and template
+        // images are served by `render` itself.
+        opt.image_href_resolver.resolve_string = Box::new(|_, _| None);
+        opt
+    }
+}
+
+fn has_family(db: &fontdb::Database, family: &str) -> bool {
+    db.faces()
+        .any(|f| f.families.iter().any(|(name, _)| name.eq_ignore_ascii_case(family)))
+}
+
+/// CSS generic family names, which fontdb maps to a concrete family.
+pub(crate) fn is_generic(family: &str) -> bool {
+    matches!(
+        family.to_ascii_lowercase().as_str(),
+        "serif" | "sans-serif" | "monospace" | "cursive" | "fantasy" | "system-ui"
+    )
+}
+
+/// Splits a CSS `font-family` list into family names without quotes.
+pub(crate) fn split_families(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|f| f.trim().trim_matches(|c| c == '"' || c == '\'').trim().to_string())
+        .filter(|f| !f.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_quoted_family_lists() {
+        assert_eq!(
+            split_families("'Bebas Neue', \"Noto Sans\",sans-serif"),
+            ["Bebas Neue", "Noto Sans", "sans-serif"]
+        );
+        assert!(split_families(" , ").is_empty());
+    }
+
+    #[test]
+    fn generic_names_are_recognised() {
+        assert!(is_generic("Sans-Serif"));
+        assert!(!is_generic("Bangers"));
+    }
+
+    #[test]
+    fn missing_font_folder_is_an_error_naming_it() {
+        let err = Fonts::from_dir("/nonexistent/fonts").unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/fonts"), "{err}");
+    }
+}

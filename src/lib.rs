@@ -1,0 +1,42 @@
+//! affiche fills SVG templates drawn in any editor with rows of a data file
+//! (names, constituencies, photos) and renders whole batches of posters.
+//!
+//! The library renders one poster in memory ([`render`]) or whole batches
+//! ([`Batch`]); it never prints and never exits. See `ARCHITECTURE.md` for the
+//! pipeline.
+//!
+//! ```no_run
+//! use affiche::{Fonts, Record, Template};
+//! let fonts = Fonts::from_dir("fonts")?;
+//! let template = Template::load("templates/hero", &fonts)?;
+//! let mut record = Record::from_values(1, [("name", "Léa ROY"), ("constituency", "Paris (1re circonscription)")]);
+//! let photo = std::fs::read("samples/photos/hopper.jpg")?;
+//! record.photos.insert("photo".into(), affiche::photo::decode(&photo).map_err(std::io::Error::other)?.into());
+//! let poster = affiche::render(&template, &record, Some((1080, 1080)), &fonts)?;
+//! assert_eq!(poster.image.dimensions(), (1080, 1080));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod batch;
+pub mod campaign;
+pub mod data;
+pub mod error;
+pub mod fill;
+pub mod fonts;
+pub mod output;
+pub mod photo;
+pub mod preset;
+pub mod render;
+pub mod report;
+pub mod slot;
+pub mod template;
+pub mod text_fit;
+
+pub use batch::{Batch, RunOptions};
+pub use campaign::{Campaign, CampaignFile};
+pub use error::{Error, Result};
+pub use fonts::{FontOptions, Fonts};
+pub use preset::{PRESETS, Preset};
+pub use render::{Poster, Record, compose, rasterize, render};
+pub use report::Report;
+pub use template::Template;

@@ -1,0 +1,283 @@
+//! Output files: encoding, safe names from a pattern, and atomic writes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+use image::{ExtendedColorType, ImageEncoder, RgbaImage};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Image file format of the posters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// PNG with fast compression: photo content barely compresses further.
+    #[default]
+    Png,
+    /// JPEG at [`Encoding::quality`], flattened over white.
+    Jpeg,
+    /// Lossless WebP.
+    Webp,
+}
+
+impl Format {
+    /// File extension, without the dot.
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::Jpeg => "jpg",
+            Format::Webp => "webp",
+        }
+    }
+
+    /// Parses `png`, `jpg`/`jpeg` or `webp`.
+    pub fn parse(name: &str) -> Option<Format> {
+        match name.to_ascii_lowercase().as_str() {
+            "png" => Some(Format::Png),
+            "jpg" | "jpeg" => Some(Format::Jpeg),
+            "webp" => Some(Format::Webp),
+            _ => None,
+        }
+    }
+}
+
+/// How posters are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Encoding {
+    /// File format. Default: PNG.
+    pub format: Format,
+    /// JPEG quality, 1–100. Default: 90.
+    pub quality: u8,
+}
+
+impl Default for Encoding {
+    fn default() -> Self {
+        Encoding {
+            format: Format::Png,
+            quality: 90,
+        }
+    }
+}
+
+/// PNG at the fast compression level (fdeflate): ~30× faster than the default
+/// level for files barely larger (see BENCHMARKS.md).
+pub fn encode_png_fast(image: &RgbaImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
+        .write_image(image.as_raw(), image.width(), image.height(), ExtendedColorType::Rgba8)
+        .expect("encoding into memory cannot fail");
+    out
+}
+
+/// Encodes a poster.
+pub fn encode(image: &RgbaImage, encoding: Encoding) -> Vec<u8> {
+    match encoding.format {
+        Format::Png => encode_png_fast(image),
+        Format::Jpeg => {
+            // JPEG has no alpha: flatten over white, as a printer would.
+            let rgb: Vec<u8> = image
+                .pixels()
+                .flat_map(|p| {
+                    let a = u32::from(p[3]);
+                    [0, 1, 2].map(|i| ((u32::from(p[i]) * a + 255 * (255 - a) + 127) / 255) as u8)
+                })
+                .collect();
+            let mut out = Vec::new();
+            JpegEncoder::new_with_quality(&mut out, encoding.quality.clamp(1, 100))
+                .write_image(&rgb, image.width(), image.height(), ExtendedColorType::Rgb8)
+                .expect("encoding into memory cannot fail");
+            out
+        }
+        Format::Webp => {
+            let mut out = Vec::new();
+            image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+                .write_image(image.as_raw(), image.width(), image.height(), ExtendedColorType::Rgba8)
+                .expect("encoding into memory cannot fail");
+            out
+        }
+    }
+}
+
+/// A file-name-safe ASCII slug: `Jean-Luc Mélenchon` → `jean-luc-melenchon`.
+pub fn slug(text: &str) -> String {
+    let ascii = deunicode::deunicode(text).to_ascii_lowercase();
+    let mut out = String::with_capacity(ascii.len());
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    // Keep names short enough for every file system, and never empty.
+    let out: String = out
+        .chars()
+        .take(80)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string();
+    if out.is_empty() { "poster".into() } else { out }
+}
+
+/// Fills a file-name pattern. `{name}` takes a variable or a field value,
+/// always slugged, so no value can add a folder or leave the output folder.
+/// Only the pattern itself (the user's own) may contain `/` for subfolders.
+pub fn file_name(pattern: &str, vars: &BTreeMap<String, String>) -> std::result::Result<PathBuf, String> {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('}')
+            .ok_or_else(|| format!("unclosed {{ in name pattern {pattern:?}"))?
+            + start;
+        let key = &rest[start + 1..end];
+        let value = vars
+            .get(key)
+            .ok_or_else(|| format!("name pattern {pattern:?}: unknown variable {{{key}}}"))?;
+        out.push_str(&if key == "ext" { value.clone() } else { slug(value) });
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    let path = PathBuf::from(&out);
+    if out.is_empty() || path.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(format!(
+            "name pattern {pattern:?} gives {out:?}, which is not a plain relative file name"
+        ));
+    }
+    Ok(path)
+}
+
+/// Makes names unique in order: the second `a.png` becomes `a-2.png`.
+/// Returns, for each renamed entry, its index.
+pub fn disambiguate(names: &mut [PathBuf]) -> Vec<usize> {
+    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
+    let mut taken: std::collections::HashSet<PathBuf> = names.iter().cloned().collect();
+    let mut renamed = Vec::new();
+    for (i, name) in names.iter_mut().enumerate() {
+        let count = seen.entry(name.clone()).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            let stem = name
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let ext = name
+                .extension()
+                .map(|e| format!(".{}", e.to_string_lossy()))
+                .unwrap_or_default();
+            let mut n = *count;
+            let mut candidate = name.with_file_name(format!("{stem}-{n}{ext}"));
+            while taken.contains(&candidate) {
+                n += 1;
+                candidate = name.with_file_name(format!("{stem}-{n}{ext}"));
+            }
+            taken.insert(candidate.clone());
+            *name = candidate;
+            renamed.push(i);
+        }
+    }
+    renamed
+}
+
+/// Writes `bytes` to `dir/name` through a temporary file in the same folder,
+/// flushed and then renamed: a file under its final name is always complete.
+pub fn write_atomic(dir: &Path, name: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    let path = dir.join(name);
+    let parent = path.parent().unwrap_or(dir);
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".affiche-")
+        .suffix(".tmp")
+        .tempfile_in(parent)
+        .map_err(|e| Error::io(parent, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(&path, e))?;
+    tmp.as_file().sync_data().map_err(|e| Error::io(&path, e))?;
+    tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn slugs_transliterate_and_never_escape() {
+        assert_eq!(slug("Jean-Luc Mélenchon"), "jean-luc-melenchon");
+        assert_eq!(
+            slug("Marie-Éléonore DE LA TOUR D'AUVERGNE"),
+            "marie-eleonore-de-la-tour-d-auvergne"
+        );
+        assert_eq!(slug("../../etc/passwd"), "etc-passwd");
+        assert_eq!(slug("王"), "wang");
+        assert_eq!(slug("???"), "poster");
+    }
+
+    #[test]
+    fn file_names_come_from_the_pattern_with_slugged_values() {
+        let v = vars(&[
+            ("slug", "Léa ROY"),
+            ("preset", "x-post"),
+            ("ext", "png"),
+            ("nom", "../x"),
+        ]);
+        assert_eq!(
+            file_name("{slug}-{preset}.{ext}", &v).unwrap(),
+            PathBuf::from("lea-roy-x-post.png")
+        );
+        assert_eq!(
+            file_name("{preset}/{nom}.{ext}", &v).unwrap(),
+            PathBuf::from("x-post/x.png")
+        );
+        assert!(file_name("../{slug}.{ext}", &v).is_err());
+        assert!(file_name("/tmp/{slug}", &v).is_err());
+        assert!(file_name("{unknown}", &v).unwrap_err().contains("unknown"));
+    }
+
+    #[test]
+    fn collisions_get_numbered_in_order() {
+        let mut names: Vec<PathBuf> = ["a.png", "b.png", "a.png", "a-2.png", "a.png"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        let renamed = disambiguate(&mut names);
+        let got: Vec<&str> = names.iter().map(|p| p.to_str().unwrap()).collect();
+        assert_eq!(got, ["a.png", "b.png", "a-3.png", "a-2.png", "a-4.png"]);
+        assert_eq!(renamed, [2, 4]);
+    }
+
+    #[test]
+    fn atomic_write_leaves_only_the_final_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write_atomic(dir.path(), Path::new("sub/x.png"), b"data").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"data");
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("sub"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["x.png"]);
+    }
+
+    #[test]
+    fn jpeg_flattens_alpha_over_white() {
+        let img = RgbaImage::from_pixel(8, 8, image::Rgba([0, 0, 0, 0]));
+        let jpg = encode(
+            &img,
+            Encoding {
+                format: Format::Jpeg,
+                quality: 90,
+            },
+        );
+        let back = image::load_from_memory(&jpg).unwrap().to_rgb8();
+        assert!(back.get_pixel(4, 4)[0] > 250);
+    }
+}

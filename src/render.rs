@@ -1,0 +1,246 @@
+//! One poster: a template, one record and an output size in; an RGBA image and
+//! what was done to fit it out. Pure: no files, no printing, no global state.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use image::RgbaImage;
+use resvg::{tiny_skia, usvg};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::fill::{self, PHOTO_HREF, TextFill};
+use crate::fonts::Fonts;
+use crate::template::{Template, Variant};
+use crate::text_fit::{self, FitRules, Layout};
+
+/// One row's values, by field name, and its decoded photos.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    /// 1-based data row, used in error messages. Default: 0 (not from a file).
+    pub row: usize,
+    /// Text values by field (and placeholder column) name.
+    pub values: BTreeMap<String, String>,
+    /// Decoded photos by photo-slot field name (see [`crate::photo::decode`]).
+    pub photos: BTreeMap<String, Arc<RgbaImage>>,
+}
+
+impl Record {
+    /// A record with text values only.
+    pub fn from_values<K: Into<String>, V: Into<String>>(
+        row: usize,
+        values: impl IntoIterator<Item = (K, V)>,
+    ) -> Record {
+        Record {
+            row,
+            values: values.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            photos: BTreeMap::new(),
+        }
+    }
+}
+
+/// How one text value was set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TextReport {
+    pub field: String,
+    /// Font size used, in template units.
+    pub size: f32,
+    /// Size used divided by the slot's maximum (1.0: not shrunk).
+    pub shrink: f32,
+    pub lines: usize,
+}
+
+/// A variant filled with one record: the text decisions, before any pixel.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    /// Index of the variant in [`Template::variants`].
+    pub variant: usize,
+    pub(crate) svg: String,
+    pub texts: Vec<TextReport>,
+}
+
+/// A rendered poster.
+#[derive(Debug, Clone)]
+pub struct Poster {
+    /// Straight (not premultiplied) RGBA pixels at the requested size.
+    pub image: RgbaImage,
+    /// Name of the variant used.
+    pub variant: String,
+    pub texts: Vec<TextReport>,
+    /// Problems worth a reviewer's look (low-resolution photo, cropped slot…).
+    pub warnings: Vec<String>,
+}
+
+/// Fills variant `variant` with `record`: fits every text slot into its box.
+pub fn compose(template: &Template, variant: usize, record: &Record, fonts: &Fonts) -> Result<Composed> {
+    let v = &template.variants[variant];
+    let mut layouts: Vec<(Layout, f32)> = Vec::new();
+    let mut texts = Vec::new();
+    for slot in &v.texts {
+        let rules = template.rules_for(&slot.field);
+        let raw = record.values.get(&slot.field).map(String::as_str).unwrap_or("").trim();
+        if raw.is_empty() && rules.required {
+            return Err(Error::MissingValue {
+                row: record.row,
+                slot: slot.field.clone(),
+            });
+        }
+        let text = rules.case.apply(raw);
+        let max_size = rules.max_size.or(slot.font_size).unwrap_or(slot.frame.height);
+        let fit_rules = FitRules {
+            max_size,
+            min_size: rules.min_size.unwrap_or(max_size * 0.4).min(max_size),
+            max_lines: rules.max_lines.max(1),
+            line_height: rules.line_height,
+            align: rules.align,
+            valign: rules.valign,
+        };
+        let candidates = text_fit::candidate_lines(&text, fit_rules.max_lines);
+        let inks = fill::measure(v, slot, &rules, &record.values, &candidates, fonts)?;
+        let layout = text_fit::fit(&text, &fit_rules, slot.frame, &|l| inks.get(l).copied()).ok_or_else(|| Error::TextOverflow {
+            row: record.row,
+            slot: slot.field.clone(),
+            message: format!(
+                "{text:?} does not fit its {:.0}×{:.0} box even at the minimum size {:.0} in {} line(s) ({}); shorten the value or lower min_size",
+                slot.frame.width, slot.frame.height, fit_rules.min_size, fit_rules.max_lines, v.name
+            ),
+        })?;
+        texts.push(TextReport {
+            field: slot.field.clone(),
+            size: layout.size,
+            shrink: layout.size / max_size,
+            lines: layout.lines.len(),
+        });
+        layouts.push((layout, rules.letter_spacing));
+    }
+    let fills: Vec<TextFill> = layouts.iter().map(|(l, s)| TextFill::Fitted(l, *s)).collect();
+    Ok(Composed {
+        variant,
+        svg: fill::fill_svg(v, &record.values, &fills),
+        texts,
+    })
+}
+
+/// Rasterizes a composed poster at `size` (or the template's own size),
+/// scaling to cover and centring when the aspect ratios differ.
+pub fn rasterize(
+    template: &Template,
+    composed: &Composed,
+    record: &Record,
+    size: Option<(u32, u32)>,
+    fonts: &Fonts,
+) -> Result<Poster> {
+    let v = &template.variants[composed.variant];
+    let (w, h) = size.unwrap_or((v.width.ceil() as u32, v.height.ceil() as u32));
+    let scale = (w as f32 / v.width).max(h as f32 / v.height);
+    let (ox, oy) = ((w as f32 - v.width * scale) / 2.0, (h as f32 - v.height * scale) / 2.0);
+    let mut warnings = cropped_slots(v, scale, ox, oy, w, h);
+    let mut served: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
+    for slot in &v.photos {
+        let Some(photo) = record.photos.get(&slot.field) else {
+            continue;
+        };
+        let rules = template.rules_for(&slot.field);
+        let (pw, ph) = (
+            (slot.canvas.width * scale).round() as u32,
+            (slot.canvas.height * scale).round() as u32,
+        );
+        let prepared = crate::photo::prepare(photo, pw, ph, rules.fit, rules.focus);
+        warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
+        served.insert(
+            slot.field.clone(),
+            Arc::new(crate::output::encode_png_fast(&prepared.image)),
+        );
+    }
+    let mut opt = fonts.usvg_options();
+    let assets = template.assets.clone();
+    opt.image_href_resolver.resolve_string = Box::new(move |href, _| match href.strip_prefix(PHOTO_HREF) {
+        Some(field) => served.get(field).map(|b| usvg::ImageKind::PNG(b.clone())),
+        None => asset_kind(&assets, href),
+    });
+    let tree = usvg::Tree::from_str(&composed.svg, &opt).map_err(|e| Error::Render {
+        row: record.row,
+        message: e.to_string(),
+    })?;
+    let mut pixmap = tiny_skia::Pixmap::new(w, h).ok_or_else(|| Error::Render {
+        row: record.row,
+        message: format!("cannot allocate a {w}×{h} image"),
+    })?;
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_row(scale, 0.0, 0.0, scale, ox, oy),
+        &mut pixmap.as_mut(),
+    );
+    let mut image = RgbaImage::new(w, h);
+    for (dst, src) in image.pixels_mut().zip(pixmap.pixels()) {
+        let c = src.demultiply();
+        *dst = image::Rgba([c.red(), c.green(), c.blue(), c.alpha()]);
+    }
+    Ok(Poster {
+        image,
+        variant: v.name.clone(),
+        texts: composed.texts.clone(),
+        warnings,
+    })
+}
+
+/// Renders one poster: [`compose`] then [`rasterize`], with the variant whose
+/// aspect ratio is nearest to `size`.
+///
+/// ```no_run
+/// use affiche::{Fonts, Record, Template};
+/// let fonts = Fonts::from_dir("fonts")?;
+/// let template = Template::load("templates/hero", &fonts)?;
+/// let mut record = Record::from_values(1, [("name", "Hélène GUÉRIN"), ("constituency", "Paris (1re circonscription)")]);
+/// let photo = affiche::photo::decode(&std::fs::read("samples/photos/hopper.jpg")?).map_err(std::io::Error::other)?;
+/// record.photos.insert("photo".into(), photo.into());
+/// let poster = affiche::render(&template, &record, Some((1080, 1350)), &fonts)?;
+/// assert_eq!(poster.image.dimensions(), (1080, 1350));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn render(template: &Template, record: &Record, size: Option<(u32, u32)>, fonts: &Fonts) -> Result<Poster> {
+    let variant = match size {
+        Some((w, h)) => template
+            .variants
+            .iter()
+            .position(|v| std::ptr::eq(v, template.variant_for(w, h)))
+            .unwrap_or(0),
+        None => 0,
+    };
+    let composed = compose(template, variant, record, fonts)?;
+    rasterize(template, &composed, record, size, fonts)
+}
+
+/// Slots that a cover crop pushes partly outside the output.
+fn cropped_slots(v: &Variant, scale: f32, ox: f32, oy: f32, w: u32, h: u32) -> Vec<String> {
+    let frames = v
+        .texts
+        .iter()
+        .map(|s| (&s.field, s.canvas))
+        .chain(v.photos.iter().map(|s| (&s.field, s.canvas)));
+    frames
+        .filter(|(_, f)| {
+            let (x0, y0) = (f.x * scale + ox, f.y * scale + oy);
+            let (x1, y1) = (x0 + f.width * scale, y0 + f.height * scale);
+            x0 < -0.5 || y0 < -0.5 || x1 > w as f32 + 0.5 || y1 > h as f32 + 0.5
+        })
+        .map(|(field, _)| {
+            format!(
+                "{field}: the {w}×{h} crop of variant {:?} cuts into this slot; add a variant with this aspect ratio",
+                v.name
+            )
+        })
+        .collect()
+}
+
+/// Serves a template-local file to usvg by its magic bytes.
+pub(crate) fn asset_kind(assets: &BTreeMap<String, Arc<Vec<u8>>>, href: &str) -> Option<usvg::ImageKind> {
+    let data = assets.get(href)?.clone();
+    match data.get(..4)? {
+        [0x89, b'P', b'N', b'G'] => Some(usvg::ImageKind::PNG(data)),
+        [0xFF, 0xD8, 0xFF, _] => Some(usvg::ImageKind::JPEG(data)),
+        b"RIFF" => Some(usvg::ImageKind::WEBP(data)),
+        b"GIF8" => Some(usvg::ImageKind::GIF(data)),
+        _ => None,
+    }
+}

@@ -1,0 +1,123 @@
+//! The batch report: one entry per row × preset, written as `report.json`.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::render::TextReport;
+
+/// Outcome of one poster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Error,
+}
+
+/// One row × preset.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// 1-based data row.
+    pub row: usize,
+    /// Preset name, or `template` when rendering at the template's own size.
+    pub preset: String,
+    pub status: Status,
+    /// Output file, relative to the output folder (also set for errors: the name it would have had).
+    pub output: String,
+    /// The error, for failed rows.
+    pub message: Option<String>,
+    pub warnings: Vec<String>,
+    /// Template variant used.
+    pub variant: Option<String>,
+    /// How each text value was set.
+    pub texts: Vec<TextReport>,
+}
+
+/// Everything a batch did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub template: String,
+    pub data: String,
+    /// Posters written.
+    pub rendered: usize,
+    /// Posters that failed.
+    pub failed: usize,
+    /// Batch-level notes (renamed colliding outputs, data clean-ups).
+    pub notes: Vec<String>,
+    pub entries: Vec<Entry>,
+}
+
+impl Report {
+    /// Builds a report from entries, sorting them by row then preset order.
+    pub fn new(template: String, data: String, notes: Vec<String>, entries: Vec<Entry>) -> Report {
+        let rendered = entries.iter().filter(|e| e.status == Status::Ok).count();
+        Report {
+            template,
+            data,
+            rendered,
+            failed: entries.len() - rendered,
+            notes,
+            entries,
+        }
+    }
+
+    /// Rows with at least one failed poster, ascending.
+    pub fn failed_rows(&self) -> Vec<usize> {
+        let mut rows: Vec<usize> = self
+            .entries
+            .iter()
+            .filter(|e| e.status == Status::Error)
+            .map(|e| e.row)
+            .collect();
+        rows.dedup();
+        rows
+    }
+
+    /// Posters that rendered with warnings.
+    pub fn warned(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.status == Status::Ok && !e.warnings.is_empty())
+            .count()
+    }
+
+    /// Writes the report as pretty JSON, atomically, into `dir/report.json`.
+    pub fn write(&self, dir: &Path) -> Result<std::path::PathBuf> {
+        let json = serde_json::to_vec_pretty(self).expect("report serializes");
+        crate::output::write_atomic(dir, Path::new("report.json"), &json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(row: usize, ok: bool) -> Entry {
+        Entry {
+            row,
+            preset: "x-post".into(),
+            status: if ok { Status::Ok } else { Status::Error },
+            output: format!("{row}.png"),
+            message: (!ok).then(|| "boom".into()),
+            warnings: vec![],
+            variant: None,
+            texts: vec![],
+        }
+    }
+
+    #[test]
+    fn counts_and_serializes_statuses_in_lowercase() {
+        let r = Report::new(
+            "t".into(),
+            "d".into(),
+            vec![],
+            vec![entry(1, true), entry(2, false), entry(2, false)],
+        );
+        assert_eq!((r.rendered, r.failed), (1, 2));
+        assert_eq!(r.failed_rows(), [2]);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["entries"][1]["status"], "error");
+        assert_eq!(json["entries"][0]["message"], serde_json::Value::Null);
+    }
+}

@@ -1,0 +1,307 @@
+//! Templates: a folder of SVG variants plus an optional `template.toml`, or a
+//! single SVG file. Loading finds the slots (by `id` or Inkscape label), checks
+//! fonts and references, and parses each variant once to learn its geometry.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::fill;
+use crate::fonts::Fonts;
+use crate::slot::{self, PhotoSlot, TextSlot};
+use crate::text_fit::{Align, Case, VAlign};
+
+/// The manifest's name inside a template folder.
+pub const MANIFEST: &str = "template.toml";
+
+/// Largest SVG file accepted, in bytes.
+const MAX_SVG_BYTES: u64 = 16 << 20;
+
+/// Per-field rules from the manifest. Every key is optional.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlotRules {
+    /// Largest font size in template units. Default: the `<text>` element's own font size.
+    pub max_size: Option<f32>,
+    /// Smallest font size before the value counts as overflowing. Default: 40% of `max_size`.
+    pub min_size: Option<f32>,
+    /// Lines the value may wrap to. Default: 1.
+    pub max_lines: usize,
+    /// Horizontal alignment in the box. Default: `center`.
+    pub align: Align,
+    /// Vertical alignment in the box. Default: `middle`.
+    pub valign: VAlign,
+    /// Case transform. Default: `none` (names are never re-cased unless asked).
+    pub case: Case,
+    /// Baseline-to-baseline distance as a multiple of the font size. Default: 1.1.
+    pub line_height: f32,
+    /// Extra space between letters, in em. Default: 0.
+    pub letter_spacing: f32,
+    /// An empty value is a row error. Default: true.
+    pub required: bool,
+    /// Photo fit: `cover` fills the frame (cropping), `contain` shows the whole photo. Default: `cover`.
+    pub fit: crate::photo::Fit,
+    /// Photo focus point (fractions of width and height) kept in view when cropping. Default: [0.5, 0.4].
+    pub focus: [f32; 2],
+}
+
+impl Default for SlotRules {
+    fn default() -> Self {
+        SlotRules {
+            max_size: None,
+            min_size: None,
+            max_lines: 1,
+            align: Align::Center,
+            valign: VAlign::Middle,
+            case: Case::None,
+            line_height: 1.1,
+            letter_spacing: 0.0,
+            required: true,
+            fit: crate::photo::Fit::Cover,
+            focus: [0.5, 0.4],
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    name: Option<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    fields: BTreeMap<String, SlotRules>,
+}
+
+/// One layout of a template (square, story, …): an SVG file and its slots.
+#[derive(Debug)]
+pub struct Variant {
+    /// File stem, such as `square`.
+    pub name: String,
+    /// The SVG file.
+    pub path: PathBuf,
+    /// Canvas width in template units.
+    pub width: f32,
+    /// Canvas height in template units.
+    pub height: f32,
+    /// Text slots, in document order.
+    pub texts: Vec<TextSlot>,
+    /// Photo slots, in document order.
+    pub photos: Vec<PhotoSlot>,
+    /// Columns named by `{{column}}` placeholders, with their defaults.
+    pub placeholders: Vec<(String, Option<String>)>,
+    pub(crate) source: String,
+    /// Byte ranges removed from the output (box and face rectangles).
+    pub(crate) removals: Vec<Range<usize>>,
+    /// `<style>` elements' text, needed to measure text as it will be drawn.
+    pub(crate) styles: String,
+}
+
+impl Variant {
+    /// Width divided by height.
+    pub fn aspect(&self) -> f64 {
+        f64::from(self.width) / f64::from(self.height)
+    }
+}
+
+/// A loaded template: parsed once, shared by every row and thread.
+#[derive(Debug)]
+pub struct Template {
+    /// Folder name (or file stem for a single SVG).
+    pub name: String,
+    /// Folder or file it was loaded from.
+    pub path: PathBuf,
+    /// The manifest's description, or empty.
+    pub description: String,
+    /// Rules per field name (defaults for fields the manifest does not list).
+    pub rules: BTreeMap<String, SlotRules>,
+    /// Variants sorted by name.
+    pub variants: Vec<Variant>,
+    /// Template-local files referenced by `<image href>`, read once at load.
+    pub(crate) assets: Arc<BTreeMap<String, Arc<Vec<u8>>>>,
+}
+
+impl Template {
+    /// Loads a template folder (every `*.svg` in it is a variant) or a single SVG file.
+    pub fn load(path: impl AsRef<Path>, fonts: &Fonts) -> Result<Template> {
+        let path = path.as_ref();
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        let (folder, files, manifest) = if meta.is_dir() {
+            let manifest_path = path.join(MANIFEST);
+            let manifest = if manifest_path.is_file() {
+                let text = std::fs::read_to_string(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
+                toml::from_str::<Manifest>(&text).map_err(|e| Error::Template {
+                    path: manifest_path.clone(),
+                    message: e.to_string(),
+                })?
+            } else {
+                Manifest::default()
+            };
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| Error::io(path, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")))
+                .collect();
+            files.sort();
+            (path.to_path_buf(), files, manifest)
+        } else {
+            let folder = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            (folder, vec![path.to_path_buf()], Manifest::default())
+        };
+        if files.is_empty() {
+            return Err(Error::Template {
+                path: path.to_path_buf(),
+                message: "no .svg file in the template folder".into(),
+            });
+        }
+        let name = manifest.name.clone().unwrap_or_else(|| stem(path));
+        let mut assets = BTreeMap::new();
+        let mut variants = Vec::new();
+        for file in &files {
+            variants.push(load_variant(file, &folder, &manifest, fonts, &mut assets)?);
+        }
+        let mut rules = manifest.fields;
+        for v in &variants {
+            for field in v
+                .texts
+                .iter()
+                .map(|s| &s.field)
+                .chain(v.photos.iter().map(|s| &s.field))
+            {
+                rules.entry(field.clone()).or_default();
+            }
+        }
+        if let Some(unused) = rules.keys().find(|f| {
+            !variants
+                .iter()
+                .any(|v| v.texts.iter().any(|s| &s.field == *f) || v.photos.iter().any(|s| &s.field == *f))
+        }) {
+            return Err(Error::Template {
+                path: path.join(MANIFEST),
+                message: format!(
+                    "field {unused:?} is in the manifest but no variant has a slot with that id or label (a <text> with a {unused:?}-box rect, or an <image>)"
+                ),
+            });
+        }
+        let mut template = Template {
+            name,
+            path: path.to_path_buf(),
+            description: manifest.description,
+            rules,
+            variants,
+            assets: Arc::new(assets),
+        };
+        for i in 0..template.variants.len() {
+            let geometry = fill::analyse(&template, i, fonts)?;
+            let v = &mut template.variants[i];
+            (v.width, v.height) = geometry.size;
+            for (slot, canvas) in v.photos.iter_mut().zip(geometry.photo_frames) {
+                slot.canvas = canvas;
+            }
+            for (slot, canvas) in v.texts.iter_mut().zip(geometry.text_frames) {
+                slot.canvas = canvas;
+            }
+        }
+        Ok(template)
+    }
+
+    /// Every field the template binds: text and photo slots, then placeholders.
+    pub fn fields(&self) -> Vec<FieldInfo> {
+        let mut out: Vec<FieldInfo> = Vec::new();
+        let mut add = |name: &str, kind: &'static str, variant: &str| match out.iter_mut().find(|f| f.name == name) {
+            Some(f) => f.variants.push(variant.to_string()),
+            None => out.push(FieldInfo {
+                name: name.to_string(),
+                kind,
+                variants: vec![variant.to_string()],
+            }),
+        };
+        for v in &self.variants {
+            v.texts.iter().for_each(|s| add(&s.field, "text", &v.name));
+            v.photos.iter().for_each(|s| add(&s.field, "photo", &v.name));
+            v.placeholders.iter().for_each(|(c, _)| add(c, "placeholder", &v.name));
+        }
+        out.dedup_by(|a, b| a.name == b.name && a.kind == b.kind);
+        out
+    }
+
+    /// Rules for a field (defaults when the manifest does not list it).
+    pub fn rules_for(&self, field: &str) -> SlotRules {
+        self.rules.get(field).cloned().unwrap_or_default()
+    }
+
+    /// The variant whose aspect ratio is nearest to `width`×`height`.
+    pub fn variant_for(&self, width: u32, height: u32) -> &Variant {
+        let target = f64::from(width) / f64::from(height);
+        let i = crate::preset::nearest_aspect(target, self.variants.iter().map(Variant::aspect)).unwrap_or(0);
+        &self.variants[i]
+    }
+}
+
+/// One binding of a template, as `affiche fields` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldInfo {
+    pub name: String,
+    /// `text`, `photo` or `placeholder`.
+    pub kind: &'static str,
+    /// Variants that have it.
+    pub variants: Vec<String>,
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn load_variant(
+    file: &Path,
+    folder: &Path,
+    manifest: &Manifest,
+    fonts: &Fonts,
+    assets: &mut BTreeMap<String, Arc<Vec<u8>>>,
+) -> Result<Variant> {
+    let size = std::fs::metadata(file).map_err(|e| Error::io(file, e))?.len();
+    if size > MAX_SVG_BYTES {
+        return Err(Error::Template {
+            path: file.into(),
+            message: format!("{size} bytes is over the {MAX_SVG_BYTES}-byte limit"),
+        });
+    }
+    let source = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+    let found = slot::find(&source, file, |name| manifest.fields.contains_key(name))?;
+    for (family, slot_name) in &found.families {
+        if !fonts.has_family(family) {
+            return Err(Error::MissingFont {
+                path: file.into(),
+                slot: slot_name.clone(),
+                family: family.clone(),
+            });
+        }
+    }
+    for href in &found.hrefs {
+        if !assets.contains_key(href) {
+            let bytes = slot::read_asset(folder, href).map_err(|message| Error::Template {
+                path: file.into(),
+                message,
+            })?;
+            assets.insert(href.clone(), Arc::new(bytes));
+        }
+    }
+    Ok(Variant {
+        name: stem(file),
+        path: file.to_path_buf(),
+        width: 0.0,
+        height: 0.0,
+        texts: found.texts,
+        photos: found.photos,
+        placeholders: found.placeholders,
+        source,
+        removals: found.removals,
+        styles: found.styles,
+    })
+}
