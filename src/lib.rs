@@ -37,6 +37,6 @@ pub use campaign::{Campaign, CampaignFile};
 pub use error::{Error, Result};
 pub use fonts::{FontOptions, Fonts};
 pub use preset::{PRESETS, Preset};
-pub use render::{Poster, Record, compose, rasterize, render};
+pub use render::{Poster, Record, compose, rasterize, render, text_ink};
 pub use report::Report;
 pub use template::Template;

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::fill::{self, PHOTO_HREF, TextFill};
 use crate::fonts::Fonts;
 use crate::template::{Template, Variant};
-use crate::text_fit::{self, FitRules, Layout};
+use crate::text_fit::{self, FitRules, Frame, Layout};
 
 /// One row's values, by field name, and its decoded photos.
 #[derive(Debug, Clone, Default)]
@@ -209,6 +209,34 @@ pub fn render(template: &Template, record: &Record, size: Option<(u32, u32)>, fo
     };
     let composed = compose(template, variant, record, fonts)?;
     rasterize(template, &composed, record, size, fonts)
+}
+
+/// Where each text slot's ink really lands, from the same usvg tree that is
+/// drawn: `(field, box, ink)` in template canvas units. Lets a caller (and the
+/// tests) prove that nothing is drawn outside a text box.
+pub fn text_ink(template: &Template, composed: &Composed, fonts: &Fonts) -> Result<Vec<(String, Frame, Frame)>> {
+    let v = &template.variants[composed.variant];
+    let tree = usvg::Tree::from_str(&composed.svg, &fonts.usvg_options()).map_err(|e| Error::Template {
+        path: v.path.clone(),
+        message: e.to_string(),
+    })?;
+    let mut out = Vec::new();
+    for slot in &v.texts {
+        if let Some(usvg::Node::Text(t)) = tree.node_by_id(&format!("affiche-text-{}", slot.field)) {
+            let b = t.flattened().abs_stroke_bounding_box();
+            out.push((
+                slot.field.clone(),
+                slot.canvas,
+                Frame {
+                    x: b.x(),
+                    y: b.y(),
+                    width: b.width(),
+                    height: b.height(),
+                },
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Slots that a cover crop pushes partly outside the output.

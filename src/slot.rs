@@ -120,11 +120,14 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
             }
         }
         if node.has_tag_name("text") {
-            let Some(field) = names_of(&node).find(|n| listed(n) || rect_named(&format!("{n}-box")).is_some()) else {
-                continue;
-            };
+            // Inkscape's text-in-frame: `style="shape-inside:url(#rect12)"`.
             let shape = style_value(node.attribute("style"), "shape-inside")
                 .and_then(|v| v.trim().strip_prefix("url(#")?.strip_suffix(')').map(str::to_string));
+            let Some(field) = names_of(&node).find(|n| {
+                listed(n) || rect_named(&format!("{n}-box")).is_some() || (shape.is_some() && !tool_generated(n))
+            }) else {
+                continue;
+            };
             let box_rect = rect_named(&format!("{field}-box"))
                 .or_else(|| shape.and_then(|id| rects.iter().find(|r| r.attribute("id") == Some(id.as_str())).copied()))
                 .ok_or_else(|| {

@@ -211,7 +211,10 @@ fn break_penalty(toks: &[Token], at: usize) -> f32 {
     }
     // Between first names and an all-capitals surname is the natural break.
     // The surname starts at its particles: `Marie-Christine | de LA TOUR`.
-    let surname_start = toks[at..].iter().find(|t| !is_particle(&t.text)).is_some_and(|t| is_caps(&t.text));
+    let surname_start = toks[at..]
+        .iter()
+        .find(|t| !is_particle(&t.text))
+        .is_some_and(|t| is_caps(&t.text));
     let caps_boundary = !is_caps(&before.text) && !is_particle(&before.text) && surname_start;
     if toks.iter().any(|t| is_caps(&t.text)) && !toks.iter().all(|t| is_caps(&t.text)) && !caps_boundary {
         p *= 0.93;
@@ -402,8 +405,19 @@ mod tests {
     #[test]
     fn equal_sizes_prefer_balanced_lines() {
         // Height-bound: every 2-line breaking gets the same size, so balance decides.
-        let frame = Frame { x: 0.0, y: 0.0, width: 1400.0, height: 100.0 };
-        let l = fit("Français établis hors de France (11e circonscription)", &rules(2), frame, &mono).unwrap();
+        let frame = Frame {
+            x: 0.0,
+            y: 0.0,
+            width: 1400.0,
+            height: 100.0,
+        };
+        let l = fit(
+            "Français établis hors de France (11e circonscription)",
+            &rules(2),
+            frame,
+            &mono,
+        )
+        .unwrap();
         let texts: Vec<&str> = l.lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["Français établis hors de France", "(11e circonscription)"]);
     }

@@ -1,0 +1,89 @@
+//! Per-stage timings of one poster (medians), on the sample template and photo.
+//!
+//!     cargo bench --bench stages
+//!
+//! A plain `benches/` binary (no criterion) to keep CI's dependency build lean.
+
+use std::time::{Duration, Instant};
+
+use affiche::{Fonts, Record, Template};
+
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    f(); // warm-up
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+fn main() {
+    let runs = std::env::args()
+        .nth(1)
+        .filter(|a| a != "--bench")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(15);
+    let fonts = Fonts::from_dir("fonts").unwrap();
+    let template = Template::load("templates/hero", &fonts).unwrap();
+    let bytes = std::fs::read("samples/photos/hopper-square-large.jpg").unwrap();
+    let photo = affiche::photo::decode(&bytes).unwrap();
+    let mut record = Record::from_values(
+        1,
+        [
+            ("name", "Marie-Christine PRUD'HOMME-VASSEUR"),
+            ("constituency", "Bouches-du-Rhône (4e circonscription)"),
+        ],
+    );
+    record.photos.insert("photo".into(), photo.clone().into());
+    let (w, h) = (1080, 1350);
+    let variant = template.variants.iter().position(|v| v.name == "portrait").unwrap();
+    let composed = affiche::compose(&template, variant, &record, &fonts).unwrap();
+    let poster = affiche::rasterize(&template, &composed, &record, Some((w, h)), &fonts).unwrap();
+
+    println!("stage (1080×1350, hero/portrait, {runs} runs)      median");
+    let row = |name: &str, d: Duration| println!("{name:<44} {:>8.1} ms", d.as_secs_f64() * 1e3);
+    row(
+        "decode 1024×1024 JPEG",
+        median(runs, || drop(affiche::photo::decode(&bytes).unwrap())),
+    );
+    row(
+        "prepare photo (crop + Lanczos3 to frame)",
+        median(runs, || {
+            drop(affiche::photo::prepare(
+                &photo,
+                952,
+                712,
+                affiche::photo::Fit::Cover,
+                [0.5, 0.4],
+            ))
+        }),
+    );
+    row(
+        "compose (measure + fit 2 text slots, fill)",
+        median(runs, || {
+            drop(affiche::compose(&template, variant, &record, &fonts).unwrap())
+        }),
+    );
+    row(
+        "rasterize (prepare + parse + render)",
+        median(runs, || {
+            drop(affiche::rasterize(&template, &composed, &record, Some((w, h)), &fonts).unwrap())
+        }),
+    );
+    row(
+        "encode PNG (fast)",
+        median(runs, || drop(affiche::output::encode_png_fast(&poster.image))),
+    );
+    row(
+        "whole poster (compose + rasterize + encode)",
+        median(runs, || {
+            let c = affiche::compose(&template, variant, &record, &fonts).unwrap();
+            let p = affiche::rasterize(&template, &c, &record, Some((w, h)), &fonts).unwrap();
+            drop(affiche::output::encode_png_fast(&p.image));
+        }),
+    );
+}

@@ -1,0 +1,328 @@
+//! Integration tests through the public library API: templates, filling,
+//! fitting and rendering in memory, checked with plain assertions and a few
+//! small golden images.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use affiche::{Batch, Campaign, CampaignFile, Error, Fonts, PRESETS, Record, Template};
+use image::{Rgba, RgbaImage};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fonts() -> &'static Fonts {
+    static FONTS: OnceLock<Fonts> = OnceLock::new();
+    FONTS.get_or_init(|| Fonts::from_dir(root().join("fonts")).unwrap())
+}
+
+fn hero() -> &'static Template {
+    static HERO: OnceLock<Template> = OnceLock::new();
+    HERO.get_or_init(|| Template::load(root().join("templates/hero"), fonts()).unwrap())
+}
+
+fn sample_batch() -> &'static Batch {
+    static BATCH: OnceLock<Batch> = OnceLock::new();
+    BATCH.get_or_init(|| {
+        let path = root().join("samples/campaign.toml");
+        Batch::load(Campaign::resolve(CampaignFile::load(&path).unwrap(), &path).unwrap()).unwrap()
+    })
+}
+
+fn sample_record(row: usize) -> Record {
+    let batch = sample_batch();
+    let r = &batch.table.rows[row - 1];
+    let values = batch.values(r).unwrap();
+    let photos = batch.photos(r.number, &values).unwrap();
+    Record {
+        row: r.number,
+        values,
+        photos,
+    }
+}
+
+/// Writes a one-variant template into a temp dir and loads it.
+fn svg_template(svg: &str) -> Result<(tempfile::TempDir, Template), Error> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.svg");
+    std::fs::write(&path, svg).unwrap();
+    let t = Template::load(&path, fonts())?;
+    Ok((dir, t))
+}
+
+const SIMPLE: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="400" height="200" viewBox="0 0 400 200">
+  <rect width="400" height="200" fill="{{bg|#ffffff}}"/>
+  <rect id="name-box" x="20" y="20" width="360" height="80"/>
+  <text id="name" font-family="Anton" font-size="60" fill="#000000">Nom</text>
+  <clipPath id="c"><circle cx="300" cy="150" r="40"/></clipPath>
+  <image id="photo" x="260" y="110" width="80" height="80" clip-path="url(#c)" href="nothing.png"/>
+</svg>"##;
+
+#[test]
+fn every_sample_row_fits_its_boxes_in_every_preset() {
+    // "Measure with what draws": the ink of the usvg tree that is rendered stays
+    // inside each text box, for every sample row and every built-in preset.
+    let batch = sample_batch();
+    let t = hero();
+    let mut checked = 0;
+    for row in &batch.table.rows {
+        let record = Record {
+            row: row.number,
+            values: batch.values(row).unwrap(),
+            photos: Default::default(),
+        };
+        let mut variants: Vec<usize> = PRESETS
+            .iter()
+            .map(|p| {
+                t.variants
+                    .iter()
+                    .position(|v| std::ptr::eq(v, t.variant_for(p.width, p.height)))
+                    .unwrap()
+            })
+            .collect();
+        variants.sort();
+        variants.dedup();
+        for v in variants {
+            let composed = affiche::compose(t, v, &record, fonts()).unwrap();
+            for (field, frame, ink) in affiche::text_ink(t, &composed, fonts()).unwrap() {
+                let tol = 0.5;
+                assert!(
+                    ink.x >= frame.x - tol
+                        && ink.y >= frame.y - tol
+                        && ink.x + ink.width <= frame.x + frame.width + tol
+                        && ink.y + ink.height <= frame.y + frame.height + tol,
+                    "row {} variant {} field {field}: ink {ink:?} outside box {frame:?}",
+                    row.number,
+                    t.variants[v].name
+                );
+                assert!(
+                    ink.width > 0.0 && ink.height > 0.0,
+                    "row {} {field}: nothing drawn",
+                    row.number
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= batch.table.rows.len() * 2 * 3,
+        "checked only {checked} boxes"
+    );
+}
+
+#[test]
+fn long_names_shrink_and_wrap_short_ones_do_not() {
+    let t = hero();
+    let v = t.variants.iter().position(|v| v.name == "portrait").unwrap();
+    let short = Record::from_values(
+        1,
+        [("name", "Léa ROY"), ("constituency", "Paris (1re circonscription)")],
+    );
+    let long = Record::from_values(
+        2,
+        [
+            ("name", "Marie-Éléonore DE LA TOUR D'AUVERGNE-LAURAGUAIS"),
+            ("constituency", "Paris (1re circonscription)"),
+        ],
+    );
+    let s = affiche::compose(t, v, &short, fonts()).unwrap();
+    let l = affiche::compose(t, v, &long, fonts()).unwrap();
+    let (s, l) = (&s.texts[0], &l.texts[0]);
+    assert_eq!((s.field.as_str(), s.lines, s.shrink), ("name", 1, 1.0));
+    assert_eq!(l.lines, 2);
+    assert!(l.shrink < 1.0, "long name must shrink: {l:?}");
+}
+
+#[test]
+fn a_value_too_long_even_at_min_size_is_a_row_error() {
+    let t = hero();
+    let huge = "Anne Hélène Janine Marie DAGUENEL NGUYEN CONG DUC ".repeat(8);
+    let record = Record::from_values(7, [("name", huge.as_str()), ("constituency", "Paris")]);
+    match affiche::compose(t, 0, &record, fonts()) {
+        Err(e @ Error::TextOverflow { .. }) => {
+            assert!(e.is_row_error());
+            let msg = e.to_string();
+            assert!(msg.contains("row 7") && msg.contains("\"name\""), "{msg}");
+        }
+        other => panic!("expected an overflow error, got {other:?}"),
+    }
+}
+
+#[test]
+fn values_are_escaped_and_render_literally() {
+    let (_dir, t) = svg_template(SIMPLE).unwrap();
+    let nasty = "<b>&amp; \"O'Brien\" ]]> {{bg}}";
+    let record = Record::from_values(1, [("name", nasty), ("bg", "#00ff00")]);
+    let composed = affiche::compose(&t, 0, &record, fonts()).unwrap();
+    let poster = affiche::rasterize(&t, &composed, &record, None, fonts()).unwrap();
+    assert_eq!(poster.image.dimensions(), (400, 200));
+    // The value's `{{bg}}` is text, not a placeholder: only the template's own one is filled.
+    assert_eq!(poster.image.get_pixel(5, 195), &Rgba([0, 255, 0, 255]));
+    let ink = affiche::text_ink(&t, &composed, fonts()).unwrap();
+    assert_eq!(ink.len(), 1, "the text element survived the value");
+}
+
+#[test]
+fn placeholder_defaults_apply_to_empty_values() {
+    let (_dir, t) = svg_template(SIMPLE).unwrap();
+    let record = Record::from_values(1, [("name", "Zoé"), ("bg", "")]);
+    let poster = affiche::render(&t, &record, None, fonts()).unwrap();
+    assert_eq!(poster.image.get_pixel(5, 195), &Rgba([255, 255, 255, 255]));
+}
+
+#[test]
+fn photo_is_drawn_in_its_frame_through_the_clip_path() {
+    let (_dir, t) = svg_template(SIMPLE).unwrap();
+    let mut record = Record::from_values(1, [("name", "Zoé")]);
+    record.photos.insert(
+        "photo".into(),
+        Arc::new(RgbaImage::from_pixel(50, 60, Rgba([255, 0, 0, 255]))),
+    );
+    let poster = affiche::render(&t, &record, Some((800, 400)), fonts()).unwrap();
+    assert_eq!(poster.image.dimensions(), (800, 400));
+    assert_eq!(
+        poster.image.get_pixel(600, 300),
+        &Rgba([255, 0, 0, 255]),
+        "circle centre is photo"
+    );
+    assert_eq!(
+        poster.image.get_pixel(525, 225),
+        &Rgba([255, 255, 255, 255]),
+        "frame corner is clipped"
+    );
+    assert!(
+        poster.warnings.iter().any(|w| w.contains("upscaled")),
+        "{:?}",
+        poster.warnings
+    );
+}
+
+#[test]
+fn nothing_is_drawn_outside_the_name_box() {
+    let (_dir, t) = svg_template(SIMPLE).unwrap();
+    let record = Record::from_values(1, [("name", "Jean-Baptiste DU PLESSIS-VARENNE")]);
+    let img = affiche::render(&t, &record, None, fonts()).unwrap().image;
+    let dark = |x: u32, y: u32| img.get_pixel(x, y)[0] < 128;
+    let inside = |x: u32, y: u32| (20..380).contains(&x) && (20..100).contains(&y);
+    let mut drawn = 0;
+    for (x, y, _) in img.enumerate_pixels() {
+        if dark(x, y) {
+            assert!(inside(x, y), "text pixel at {x},{y} outside the box");
+            drawn += 1;
+        }
+    }
+    assert!(drawn > 1000, "the name was drawn ({drawn} dark pixels)");
+}
+
+#[test]
+fn inkscape_labels_and_text_frames_bind_slots() {
+    let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" width="300" height="100">
+      <rect id="rect12" x="10" y="10" width="280" height="80" fill="none"/>
+      <text id="text3" inkscape:label="name" style="font-family:'Roboto Condensed';font-size:50px;shape-inside:url(#rect12)">x</text>
+    </svg>"##;
+    let (_dir, t) = svg_template(svg).unwrap();
+    assert_eq!(t.fields().iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["name"]);
+    assert_eq!(t.variants[0].texts[0].frame.width, 280.0);
+}
+
+#[test]
+fn template_errors_name_the_problem() {
+    let missing_font = SIMPLE.replace("Anton", "Comic Neue Ultra");
+    let err = svg_template(&missing_font).err().unwrap();
+    assert!(
+        matches!(err, Error::MissingFont { ref family, .. } if family == "Comic Neue Ultra"),
+        "{err}"
+    );
+    let outside = SIMPLE.replace(
+        r#"<rect width="400""#,
+        r#"<image href="../../etc/passwd" width="1" height="1"/><rect width="400""#,
+    );
+    let err = svg_template(&outside).err().unwrap();
+    assert!(err.to_string().contains("../../etc/passwd"), "{err}");
+    let no_box = SIMPLE.replace("name-box", "other");
+    let (_dir, t) = svg_template(&no_box).unwrap();
+    assert!(
+        t.variants[0].texts.is_empty(),
+        "a text without box is static, not a slot"
+    );
+}
+
+#[test]
+fn presets_pick_the_nearest_variant_and_render_at_exact_size() {
+    let t = hero();
+    for (preset, variant) in [
+        ("instagram-story", "story"),
+        ("x-post", "landscape"),
+        ("linkedin-post", "wide"),
+        ("print-a4", "print"),
+    ] {
+        let p = affiche::Preset::find(preset).unwrap();
+        assert_eq!(t.variant_for(p.width, p.height).name, variant, "{preset}");
+    }
+    let poster = affiche::render(t, &sample_record(4), Some((1200, 627)), fonts()).unwrap();
+    assert_eq!(poster.image.dimensions(), (1200, 627));
+    assert_eq!(poster.variant, "wide");
+}
+
+// --- golden images -----------------------------------------------------------
+
+/// Largest per-channel difference tolerated (anti-aliasing across platforms).
+const TOLERANCE: u8 = 8;
+/// Pixels allowed over the tolerance, as a fraction of the image.
+const MAX_BAD: f64 = 0.001;
+
+fn golden(name: &str, actual: &RgbaImage) {
+    let dir = root().join("tests/golden");
+    let path = dir.join(format!("{name}.png"));
+    if std::env::var_os("AFFICHE_UPDATE_GOLDEN").is_some() || !path.exists() && std::env::var_os("CI").is_none() {
+        std::fs::create_dir_all(&dir).unwrap();
+        actual.save(&path).unwrap();
+        return;
+    }
+    let expected = image::open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgba8();
+    assert_eq!(expected.dimensions(), actual.dimensions(), "{name}: size changed");
+    let mut diff = RgbaImage::new(actual.width(), actual.height());
+    let mut bad = 0usize;
+    for ((e, a), d) in expected.pixels().zip(actual.pixels()).zip(diff.pixels_mut()) {
+        let worst = (0..4).map(|i| e[i].abs_diff(a[i])).max().unwrap();
+        if worst > TOLERANCE {
+            bad += 1;
+            *d = Rgba([255, 0, 0, 255]);
+        } else {
+            *d = Rgba([255, 255, 255, 255]);
+        }
+    }
+    let allowed = (MAX_BAD * f64::from(actual.width() * actual.height())) as usize;
+    if bad > allowed {
+        // expected | diff | actual, side by side, for a human to look at.
+        let (w, h) = actual.dimensions();
+        let mut sheet = RgbaImage::new(w * 3, h);
+        image::imageops::replace(&mut sheet, &expected, 0, 0);
+        image::imageops::replace(&mut sheet, &diff, i64::from(w), 0);
+        image::imageops::replace(&mut sheet, actual, i64::from(w * 2), 0);
+        let out: PathBuf = std::env::temp_dir().join(format!("affiche-golden-{name}.png"));
+        sheet.save(&out).unwrap();
+        panic!(
+            "{name}: {bad} pixels differ by more than {TOLERANCE} (allowed {allowed}); expected | diff | actual in {}; \
+             regenerate with AFFICHE_UPDATE_GOLDEN=1 if the change is intended",
+            out.display()
+        );
+    }
+}
+
+#[test]
+fn golden_hero_square_and_story() {
+    let t = hero();
+    let record = sample_record(3); // the longest name and constituency
+    golden(
+        "hero-square-row3",
+        &affiche::render(t, &record, Some((270, 270)), fonts()).unwrap().image,
+    );
+    golden(
+        "hero-story-row3",
+        &affiche::render(t, &record, Some((216, 384)), fonts()).unwrap().image,
+    );
+}
