@@ -41,7 +41,7 @@ fn main() {
     record.photos.insert("photo".into(), photo.clone().into());
     let (w, h) = (1080, 1350);
     let variant = template.variants.iter().position(|v| v.name == "portrait").unwrap();
-    let composed = affiche::compose(&template, variant, &record, &fonts).unwrap();
+    let composed = affiche::compose(&template, variant, &record, &Default::default(), &fonts).unwrap();
     let poster = affiche::rasterize(&template, &composed, &record, Some((w, h)), &fonts).unwrap();
 
     println!("stage (1080×1350, hero/portrait, {runs} runs)      median");
@@ -65,7 +65,7 @@ fn main() {
     row(
         "compose (measure + fit 2 text slots, fill)",
         median(runs, || {
-            drop(affiche::compose(&template, variant, &record, &fonts).unwrap())
+            drop(affiche::compose(&template, variant, &record, &Default::default(), &fonts).unwrap())
         }),
     );
     row(
@@ -81,7 +81,7 @@ fn main() {
     row(
         "whole poster (compose + rasterize + encode)",
         median(runs, || {
-            let c = affiche::compose(&template, variant, &record, &fonts).unwrap();
+            let c = affiche::compose(&template, variant, &record, &Default::default(), &fonts).unwrap();
             let p = affiche::rasterize(&template, &c, &record, Some((w, h)), &fonts).unwrap();
             drop(affiche::output::encode_png_fast(&p.image));
         }),

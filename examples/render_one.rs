@@ -25,7 +25,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let preset = affiche::Preset::find("instagram-portrait")?;
-    let poster = affiche::render(&template, &record, Some((preset.width, preset.height)), &fonts)?;
+    let poster = affiche::render(
+        &template,
+        &record,
+        Some((preset.width, preset.height)),
+        &Default::default(),
+        &fonts,
+    )?;
 
     let (w, h) = poster.image.dimensions();
     println!("{w}×{h} RGBA from variant {:?}", poster.variant);

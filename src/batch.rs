@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::fonts::{FontOptions, Fonts};
 use crate::output;
 use crate::preset::Preset;
-use crate::render::{self, Composed, Record};
+use crate::render::{self, Composed, Record, RenderOptions};
 use crate::report::{Entry, Report, Status};
 use crate::template::Template;
 
@@ -64,17 +64,16 @@ impl Batch {
             column: Some(column.into()),
             message,
         };
+        let mut problems = Vec::new();
         for (field, pattern) in &self.campaign.fields {
-            if let Some(c) = data::pattern_columns(pattern)
+            for c in data::pattern_columns(pattern)
                 .into_iter()
-                .find(|c| !self.table.columns.contains(c))
+                .filter(|c| !self.table.columns.contains(c))
             {
-                return Err(err(
+                let columns = self.table.columns.join(", ");
+                problems.push(err(
                     &c,
-                    format!(
-                        "field {field:?} = {pattern:?} names a column the file does not have (columns: {})",
-                        self.table.columns.join(", ")
-                    ),
+                    format!("field {field:?} = {pattern:?} names a column the file does not have (columns: {columns})"),
                 ));
             }
         }
@@ -82,16 +81,10 @@ impl Batch {
             let bound = self.campaign.fields.contains_key(&f.name) || self.table.columns.contains(&f.name);
             let needed = f.kind != "placeholder" && self.template.rules_for(&f.name).required;
             if needed && !bound {
-                return Err(err(
-                    &f.name,
-                    format!(
-                        "the template's {} slot {:?} has no column: add a column named {0:?} or map it under [fields] in the campaign",
-                        f.kind, f.name
-                    ),
-                ));
+                problems.push(err(&f.name, format!("the template's {kind} slot {name:?} has no column: add a column named {name:?} or map it under [fields] in the campaign", kind = f.kind, name = f.name)));
             }
         }
-        Ok(())
+        Error::from_many(problems)
     }
 
     /// The text values of one row, by field name (and by raw column name).
@@ -204,7 +197,18 @@ impl Batch {
                 variants.dedup();
                 variants
                     .into_iter()
-                    .filter_map(|v| render::compose(&self.template, v, &record, &self.fonts).err())
+                    .filter_map(|v| {
+                        render::compose(
+                            &self.template,
+                            v,
+                            &record,
+                            &RenderOptions {
+                                overflow: self.campaign.overflow,
+                            },
+                            &self.fonts,
+                        )
+                        .err()
+                    })
                     .collect()
             })
             .collect();
@@ -320,9 +324,17 @@ impl Batch {
         let mut entries = Vec::new();
         for ((target, preset), name) in targets.iter().zip(names) {
             let v = self.variant_index(*preset);
-            let c = composed
-                .entry(v)
-                .or_insert_with(|| render::compose(&self.template, v, &record, &self.fonts));
+            let c = composed.entry(v).or_insert_with(|| {
+                render::compose(
+                    &self.template,
+                    v,
+                    &record,
+                    &RenderOptions {
+                        overflow: self.campaign.overflow,
+                    },
+                    &self.fonts,
+                )
+            });
             progress();
             let one = |e: &Error| {
                 self.failed(

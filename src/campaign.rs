@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::output::{Encoding, Format};
 use crate::preset::Preset;
+use crate::typeset::Overflow;
 
 /// A campaign as written in a file or given by flags: every key optional.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -33,6 +34,10 @@ pub struct CampaignFile {
     pub quality: Option<u8>,
     /// Font folders. Default: `fonts` (and the template folder's own `fonts/`).
     pub fonts: Option<Vec<PathBuf>>,
+    /// Text that cannot fit: `error`, `truncate` or `warn`. Default: `error`.
+    pub overflow: Option<Overflow>,
+    /// Also use the operating system's fonts. Default: false (renders the same everywhere).
+    pub system_fonts: Option<bool>,
     /// Field → `{column}` pattern. Fields not listed bind to the column of the same name.
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
@@ -51,10 +56,10 @@ impl CampaignFile {
             .into_iter()
             .flatten()
         {
-            *p = base.join(&*p);
+            *p = tidy(&base.join(&*p));
         }
         for p in file.fonts.iter_mut().flatten() {
-            *p = base.join(&*p);
+            *p = tidy(&base.join(&*p));
         }
         Ok(file)
     }
@@ -64,9 +69,43 @@ impl CampaignFile {
         macro_rules! take {
             ($($k:ident),*) => { $( if other.$k.is_some() { self.$k = other.$k; } )* };
         }
-        take!(template, data, photos, out, presets, name, format, quality, fonts);
+        take!(
+            template,
+            data,
+            photos,
+            out,
+            presets,
+            name,
+            format,
+            quality,
+            fonts,
+            system_fonts,
+            overflow
+        );
         self.fields.extend(other.fields);
         self
+    }
+}
+
+/// `samples/../out` → `out`: lexical, so messages show the paths people expect.
+/// A `..` after a symlink could point elsewhere, but campaign paths are the user's own.
+fn tidy(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(out.components().next_back(), Some(std::path::Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
     }
 }
 
@@ -83,6 +122,8 @@ pub struct Campaign {
     pub name: String,
     pub encoding: Encoding,
     pub fonts: Vec<PathBuf>,
+    pub system_fonts: bool,
+    pub overflow: Overflow,
     pub fields: BTreeMap<String, String>,
 }
 
@@ -137,6 +178,8 @@ impl Campaign {
                 quality: file.quality.unwrap_or(90),
             },
             fonts,
+            system_fonts: file.system_fonts.unwrap_or(false),
+            overflow: file.overflow.unwrap_or_default(),
             fields: file.fields,
         })
     }
@@ -167,6 +210,13 @@ mod tests {
         assert_eq!(c.presets[0].name, "x-post");
         assert_eq!(c.fields["name"], "{prenom} {nom}");
         assert_eq!(c.name, DEFAULT_NAME);
+    }
+
+    #[test]
+    fn tidy_removes_dot_dot_after_a_folder_only() {
+        assert_eq!(tidy(Path::new("samples/../out")), PathBuf::from("out"));
+        assert_eq!(tidy(Path::new("../x/./y")), PathBuf::from("../x/y"));
+        assert_eq!(tidy(Path::new("a/..")), PathBuf::from("."));
     }
 
     #[test]

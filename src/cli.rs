@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use affiche::typeset::Overflow;
 use affiche::{Batch, Campaign, CampaignFile, Error, Fonts, PRESETS, RunOptions, Template};
 
 #[derive(Parser)]
@@ -81,12 +82,25 @@ struct Inputs {
     /// Font folder (repeatable).
     #[arg(long = "fonts")]
     fonts: Vec<PathBuf>,
+    /// Text that cannot fit even at its minimum size: error (default), truncate (…) or warn.
+    #[arg(long, value_enum)]
+    overflow: Option<OverflowArg>,
+    /// Also use the operating system's fonts (default: only the font folders).
+    #[arg(long)]
+    system_fonts: bool,
     /// Map a field to a column pattern, e.g. --field 'name={prenom} {nom}' (repeatable).
     #[arg(long = "field", value_parser = parse_field)]
     fields: Vec<(String, String)>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', default_value_t = 0)]
     jobs: usize,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OverflowArg {
+    Error,
+    Truncate,
+    Warn,
 }
 
 fn parse_field(s: &str) -> Result<(String, String), String> {
@@ -107,6 +121,12 @@ impl Inputs {
             format: self.format.clone(),
             quality: self.quality,
             fonts: (!self.fonts.is_empty()).then(|| self.fonts.clone()),
+            system_fonts: self.system_fonts.then_some(true),
+            overflow: self.overflow.map(|o| match o {
+                OverflowArg::Error => Overflow::Error,
+                OverflowArg::Truncate => Overflow::Truncate,
+                OverflowArg::Warn => Overflow::Warn,
+            }),
             fields: self.fields.iter().cloned().collect(),
         };
         match &self.campaign {

@@ -65,6 +65,10 @@ pub enum Error {
     )]
     MissingValue { row: usize, slot: String },
 
+    /// Several problems found at once (a template or campaign is checked whole).
+    #[error("{} problems:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Problems(Vec<Error>),
+
     /// A preset name is not one of the built-in presets.
     #[error("unknown preset {name:?}; run `affiche presets` to list them")]
     UnknownPreset { name: String },
@@ -89,6 +93,23 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// One error from several: none is `Ok`, one is itself, more are [`Error::Problems`].
+    pub fn from_many(mut errors: Vec<Error>) -> Result<()> {
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(Error::Problems(errors.into_iter().flat_map(Error::into_list).collect())),
+        }
+    }
+
+    /// The individual problems: the list of a [`Error::Problems`], or this error alone.
+    pub fn into_list(self) -> Vec<Error> {
+        match self {
+            Error::Problems(list) => list,
+            e => vec![e],
         }
     }
 

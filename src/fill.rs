@@ -155,15 +155,29 @@ pub(crate) fn fill_svg(variant: &Variant, values: &BTreeMap<String, String>, tex
     out
 }
 
-/// Measures every candidate line of one text slot at [`REF_SIZE`] in one parse.
+/// Lines measured at [`REF_SIZE`], and how the whole value's characters are covered.
+pub(crate) struct Measured {
+    pub inks: HashMap<String, Ink>,
+    /// Characters no font has (drawn as tofu).
+    pub missing: Vec<char>,
+    /// Families other than the slot's own that draw some characters.
+    pub fallbacks: Vec<String>,
+}
+
+/// Measures every candidate line of one text slot at [`REF_SIZE`] in one parse,
+/// and checks, on the glyphs usvg really chose, which font draws each character
+/// of `full`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn measure(
     variant: &Variant,
     slot: &TextSlot,
     rules: &SlotRules,
     values: &BTreeMap<String, String>,
+    full: &str,
     lines: &[String],
+    fallbacks: &[String],
     fonts: &Fonts,
-) -> Result<HashMap<String, Ink>> {
+) -> Result<Measured> {
     let mut doc = String::from("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\">");
     if !variant.styles.is_empty() {
         let _ = write!(doc, "<style><![CDATA[{}]]></style>", variant.styles);
@@ -171,11 +185,16 @@ pub(crate) fn measure(
     for g in &slot.context {
         doc.push_str(&substitute(g, values));
     }
-    for (i, line) in lines.iter().enumerate() {
+    // `probe` reveals the slot's own font; `full` the fonts of the whole value.
+    let named = [("probe".to_string(), "A"), ("full".to_string(), full)];
+    let all = named
+        .into_iter()
+        .chain(lines.iter().enumerate().map(|(i, l)| (format!("m{i}"), l.as_str())));
+    for (id, line) in all {
         doc.push_str(&text_open(
             slot,
             values,
-            &format!("m{i}"),
+            &id,
             REF_SIZE,
             rules.letter_spacing * REF_SIZE,
             true,
@@ -184,15 +203,19 @@ pub(crate) fn measure(
     }
     doc.push_str(&"</g>".repeat(slot.context.len()));
     doc.push_str("</svg>");
-    let tree = usvg::Tree::from_str(&doc, &fonts.usvg_options()).map_err(|e| Error::Template {
+    let tree = usvg::Tree::from_str(&doc, &fonts.usvg_options(fallbacks)).map_err(|e| Error::Template {
         path: variant.path.clone(),
         message: format!("text slot {:?} cannot be measured: {e}", slot.field),
     })?;
-    let mut out = HashMap::new();
+    let text = |id: &str| match tree.node_by_id(id) {
+        Some(usvg::Node::Text(t)) => Some(t),
+        _ => None,
+    };
+    let mut inks = HashMap::new();
     for (i, line) in lines.iter().enumerate() {
-        if let Some(usvg::Node::Text(t)) = tree.node_by_id(&format!("m{i}")) {
+        if let Some(t) = text(&format!("m{i}")) {
             let b = t.flattened().abs_stroke_bounding_box();
-            out.insert(
+            inks.insert(
                 line.clone(),
                 Ink {
                     left: b.left(),
@@ -203,7 +226,30 @@ pub(crate) fn measure(
             );
         }
     }
-    Ok(out)
+    let glyphs = |id: &str| {
+        text(id)
+            .into_iter()
+            .flat_map(|t| t.layouted().iter().flat_map(|s| s.positioned_glyphs.iter()))
+    };
+    let own = glyphs("probe").next().map(|g| g.font);
+    let (mut missing, mut fallback_ids) = (Vec::new(), Vec::new());
+    for g in glyphs("full") {
+        if g.id.0 == 0 {
+            for c in g.text.chars().filter(|c| !c.is_whitespace()) {
+                if !missing.contains(&c) {
+                    missing.push(c);
+                }
+            }
+        } else if Some(g.font) != own && !fallback_ids.contains(&g.font) {
+            fallback_ids.push(g.font);
+        }
+    }
+    let fallbacks = fallback_ids.into_iter().map(|id| fonts.family_of(id)).collect();
+    Ok(Measured {
+        inks,
+        missing,
+        fallbacks,
+    })
 }
 
 /// What the first parse of a variant tells: canvas size and slot positions.
@@ -221,7 +267,7 @@ pub(crate) fn analyse(template: &Template, index: usize, fonts: &Fonts) -> Resul
     let svg = fill_svg(variant, &values, &probes);
     // A 1×1 transparent PNG stands in for every photo.
     let dot = Arc::new(crate::output::encode_png_fast(&image::RgbaImage::new(1, 1)));
-    let mut opt = fonts.usvg_options();
+    let mut opt = fonts.usvg_options(&template.fallbacks);
     let assets = template.assets.clone();
     opt.image_href_resolver.resolve_string = Box::new(move |href, _| {
         if href.starts_with(PHOTO_HREF) {

@@ -103,7 +103,9 @@ impl Fonts {
     }
 
     /// usvg options that use these fonts and resolve no file on their own.
-    pub(crate) fn usvg_options<'a>(&self) -> resvg::usvg::Options<'a> {
+    /// A character the styled font lacks is drawn from the first family of
+    /// `fallbacks` that has it, then from any font, closest weight and style first.
+    pub(crate) fn usvg_options<'a>(&self, fallbacks: &'a [String]) -> resvg::usvg::Options<'a> {
         let mut opt = resvg::usvg::Options {
             fontdb: self.db.clone(),
             font_family: self.default_family.clone(),
@@ -112,8 +114,48 @@ impl Fonts {
         // Nothing may be read from disk behind our back: photos and template
         // images are served by `render` itself.
         opt.image_href_resolver.resolve_string = Box::new(|_, _| None);
+        opt.font_resolver.select_fallback = Box::new(move |c, exclude, db| fallback(c, exclude, db, fallbacks));
         opt
     }
+
+    /// The family name of a face, for reports.
+    pub(crate) fn family_of(&self, id: fontdb::ID) -> String {
+        self.db
+            .face(id)
+            .and_then(|f| f.families.first())
+            .map(|f| f.0.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// usvg's own fallback takes the first face in the database with the glyph;
+/// this one honours the template's chain, then picks the nearest weight and style.
+fn fallback(c: char, exclude: &[fontdb::ID], db: &fontdb::Database, chain: &[String]) -> Option<fontdb::ID> {
+    let base = db.face(*exclude.first()?)?;
+    let distance = |f: &fontdb::FaceInfo| {
+        (i32::from(f.weight.0) - i32::from(base.weight.0)).abs() + if f.style == base.style { 0 } else { 1000 }
+    };
+    let usable = |f: &&fontdb::FaceInfo| !exclude.contains(&f.id) && has_char(db, f.id, c);
+    let in_family = |f: &fontdb::FaceInfo, family: &str| f.families.iter().any(|(n, _)| n.eq_ignore_ascii_case(family));
+    chain
+        .iter()
+        .find_map(|family| {
+            db.faces()
+                .filter(usable)
+                .filter(|f| in_family(f, family))
+                .min_by_key(|f| distance(f))
+        })
+        .or_else(|| db.faces().filter(usable).min_by_key(|f| distance(f)))
+        .map(|f| f.id)
+}
+
+/// Whether a face has a glyph for `c` (ab_glyph reads the cmap).
+fn has_char(db: &fontdb::Database, id: fontdb::ID, c: char) -> bool {
+    use ab_glyph::Font;
+    db.with_face_data(id, |data, index| {
+        ab_glyph::FontRef::try_from_slice_and_index(data, index).is_ok_and(|f| f.glyph_id(c).0 != 0)
+    })
+    .unwrap_or(false)
 }
 
 /// Loads every font file under `dir` into memory. fontdb's own folder loader

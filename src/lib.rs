@@ -12,7 +12,7 @@
 //! let mut record = Record::from_values(1, [("name", "Léa ROY"), ("constituency", "Paris (1re circonscription)")]);
 //! let photo = std::fs::read("samples/photos/hopper.jpg")?;
 //! record.photos.insert("photo".into(), affiche::photo::decode(&photo).map_err(std::io::Error::other)?.into());
-//! let poster = affiche::render(&template, &record, Some((1080, 1080)), &fonts)?;
+//! let poster = affiche::render(&template, &record, Some((1080, 1080)), &Default::default(), &fonts)?;
 //! assert_eq!(poster.image.dimensions(), (1080, 1080));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -31,12 +31,13 @@ pub mod report;
 pub mod slot;
 pub mod template;
 pub mod text_fit;
+pub mod typeset;
 
 pub use batch::{Batch, RunOptions};
 pub use campaign::{Campaign, CampaignFile};
 pub use error::{Error, Result};
 pub use fonts::{FontOptions, Fonts};
 pub use preset::{PRESETS, Preset};
-pub use render::{Poster, Record, compose, rasterize, render, text_ink};
+pub use render::{Poster, Record, RenderOptions, compose, rasterize, render, text_ink};
 pub use report::Report;
 pub use template::Template;

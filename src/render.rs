@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use image::RgbaImage;
 use resvg::{tiny_skia, usvg};
-use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::fill::{self, PHOTO_HREF, TextFill};
 use crate::fonts::Fonts;
 use crate::template::{Template, Variant};
-use crate::text_fit::{self, FitRules, Frame, Layout};
+use crate::text_fit::Frame;
+use crate::typeset;
+pub use crate::typeset::{Overflow, TextReport};
 
 /// One row's values, by field name, and its decoded photos.
 #[derive(Debug, Clone, Default)]
@@ -39,15 +40,18 @@ impl Record {
     }
 }
 
-/// How one text value was set.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TextReport {
-    pub field: String,
-    /// Font size used, in template units.
-    pub size: f32,
-    /// Size used divided by the slot's maximum (1.0: not shrunk).
-    pub shrink: f32,
-    pub lines: usize,
+impl Composed {
+    /// The filled SVG, as handed to usvg: for debugging a template.
+    pub fn svg(&self) -> &str {
+        &self.svg
+    }
+}
+
+/// Options for composing and rendering one poster.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// What to do with text that cannot fit. Default: [`Overflow::Error`].
+    pub overflow: Overflow,
 }
 
 /// A variant filled with one record: the text decisions, before any pixel.
@@ -57,6 +61,8 @@ pub struct Composed {
     pub variant: usize,
     pub(crate) svg: String,
     pub texts: Vec<TextReport>,
+    /// Fallback fonts, truncations and other text warnings.
+    pub warnings: Vec<String>,
 }
 
 /// A rendered poster.
@@ -72,52 +78,30 @@ pub struct Poster {
 }
 
 /// Fills variant `variant` with `record`: fits every text slot into its box.
-pub fn compose(template: &Template, variant: usize, record: &Record, fonts: &Fonts) -> Result<Composed> {
+pub fn compose(
+    template: &Template,
+    variant: usize,
+    record: &Record,
+    options: &RenderOptions,
+    fonts: &Fonts,
+) -> Result<Composed> {
     let v = &template.variants[variant];
-    let mut layouts: Vec<(Layout, f32)> = Vec::new();
-    let mut texts = Vec::new();
+    let mut sets = Vec::with_capacity(v.texts.len());
     for slot in &v.texts {
-        let rules = template.rules_for(&slot.field);
-        let raw = record.values.get(&slot.field).map(String::as_str).unwrap_or("").trim();
-        if raw.is_empty() && rules.required {
-            return Err(Error::MissingValue {
-                row: record.row,
-                slot: slot.field.clone(),
-            });
-        }
-        let text = rules.case.apply(raw);
-        let max_size = rules.max_size.or(slot.font_size).unwrap_or(slot.frame.height);
-        let fit_rules = FitRules {
-            max_size,
-            min_size: rules.min_size.unwrap_or(max_size * 0.4).min(max_size),
-            max_lines: rules.max_lines.max(1),
-            line_height: rules.line_height,
-            align: rules.align,
-            valign: rules.valign,
-        };
-        let candidates = text_fit::candidate_lines(&text, fit_rules.max_lines);
-        let inks = fill::measure(v, slot, &rules, &record.values, &candidates, fonts)?;
-        let layout = text_fit::fit(&text, &fit_rules, slot.frame, &|l| inks.get(l).copied()).ok_or_else(|| Error::TextOverflow {
-            row: record.row,
-            slot: slot.field.clone(),
-            message: format!(
-                "{text:?} does not fit its {:.0}×{:.0} box even at the minimum size {:.0} in {} line(s) ({}); shorten the value or lower min_size",
-                slot.frame.width, slot.frame.height, fit_rules.min_size, fit_rules.max_lines, v.name
-            ),
-        })?;
-        texts.push(TextReport {
-            field: slot.field.clone(),
-            size: layout.size,
-            shrink: layout.size / max_size,
-            lines: layout.lines.len(),
-        });
-        layouts.push((layout, rules.letter_spacing));
+        sets.push((
+            typeset::set(template, v, slot, record.row, &record.values, options.overflow, fonts)?,
+            slot,
+        ));
     }
-    let fills: Vec<TextFill> = layouts.iter().map(|(l, s)| TextFill::Fitted(l, *s)).collect();
+    let fills: Vec<TextFill> = sets
+        .iter()
+        .map(|(s, slot)| TextFill::Fitted(&s.layout, template.rules_for(&slot.field).letter_spacing))
+        .collect();
     Ok(Composed {
         variant,
         svg: fill::fill_svg(v, &record.values, &fills),
-        texts,
+        texts: sets.iter().map(|(s, _)| s.report.clone()).collect(),
+        warnings: sets.iter().flat_map(|(s, _)| s.warnings.iter().cloned()).collect(),
     })
 }
 
@@ -134,7 +118,8 @@ pub fn rasterize(
     let (w, h) = size.unwrap_or((v.width.ceil() as u32, v.height.ceil() as u32));
     let scale = (w as f32 / v.width).max(h as f32 / v.height);
     let (ox, oy) = ((w as f32 - v.width * scale) / 2.0, (h as f32 - v.height * scale) / 2.0);
-    let mut warnings = cropped_slots(v, scale, ox, oy, w, h);
+    let mut warnings = composed.warnings.clone();
+    warnings.extend(cropped_slots(v, scale, ox, oy, w, h));
     let mut served: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
     for slot in &v.photos {
         let Some(photo) = record.photos.get(&slot.field) else {
@@ -152,7 +137,7 @@ pub fn rasterize(
             Arc::new(crate::output::encode_png_fast(&prepared.image)),
         );
     }
-    let mut opt = fonts.usvg_options();
+    let mut opt = fonts.usvg_options(&template.fallbacks);
     let assets = template.assets.clone();
     opt.image_href_resolver.resolve_string = Box::new(move |href, _| match href.strip_prefix(PHOTO_HREF) {
         Some(field) => served.get(field).map(|b| usvg::ImageKind::PNG(b.clone())),
@@ -194,11 +179,17 @@ pub fn rasterize(
 /// let mut record = Record::from_values(1, [("name", "Hélène GUÉRIN"), ("constituency", "Paris (1re circonscription)")]);
 /// let photo = affiche::photo::decode(&std::fs::read("samples/photos/hopper.jpg")?).map_err(std::io::Error::other)?;
 /// record.photos.insert("photo".into(), photo.into());
-/// let poster = affiche::render(&template, &record, Some((1080, 1350)), &fonts)?;
+/// let poster = affiche::render(&template, &record, Some((1080, 1350)), &Default::default(), &fonts)?;
 /// assert_eq!(poster.image.dimensions(), (1080, 1350));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn render(template: &Template, record: &Record, size: Option<(u32, u32)>, fonts: &Fonts) -> Result<Poster> {
+pub fn render(
+    template: &Template,
+    record: &Record,
+    size: Option<(u32, u32)>,
+    options: &RenderOptions,
+    fonts: &Fonts,
+) -> Result<Poster> {
     let variant = match size {
         Some((w, h)) => template
             .variants
@@ -207,7 +198,7 @@ pub fn render(template: &Template, record: &Record, size: Option<(u32, u32)>, fo
             .unwrap_or(0),
         None => 0,
     };
-    let composed = compose(template, variant, record, fonts)?;
+    let composed = compose(template, variant, record, options, fonts)?;
     rasterize(template, &composed, record, size, fonts)
 }
 
@@ -216,10 +207,11 @@ pub fn render(template: &Template, record: &Record, size: Option<(u32, u32)>, fo
 /// tests) prove that nothing is drawn outside a text box.
 pub fn text_ink(template: &Template, composed: &Composed, fonts: &Fonts) -> Result<Vec<(String, Frame, Frame)>> {
     let v = &template.variants[composed.variant];
-    let tree = usvg::Tree::from_str(&composed.svg, &fonts.usvg_options()).map_err(|e| Error::Template {
-        path: v.path.clone(),
-        message: e.to_string(),
-    })?;
+    let tree =
+        usvg::Tree::from_str(&composed.svg, &fonts.usvg_options(&template.fallbacks)).map_err(|e| Error::Template {
+            path: v.path.clone(),
+            message: e.to_string(),
+        })?;
     let mut out = Vec::new();
     for slot in &v.texts {
         if let Some(usvg::Node::Text(t)) = tree.node_by_id(&format!("affiche-text-{}", slot.field)) {

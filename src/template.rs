@@ -43,6 +43,9 @@ pub struct SlotRules {
     pub letter_spacing: f32,
     /// An empty value is a row error. Default: true.
     pub required: bool,
+    /// Fallback font families, in order, for characters the slot's own font lacks. Default: none
+    /// (any font in the font folders that has the character).
+    pub fonts: Vec<String>,
     /// Photo fit: `cover` fills the frame (cropping), `contain` shows the whole photo. Default: `cover`.
     pub fit: crate::photo::Fit,
     /// Photo focus point (fractions of width and height) kept in view when cropping. Default: [0.5, 0.4].
@@ -61,6 +64,7 @@ impl Default for SlotRules {
             line_height: 1.1,
             letter_spacing: 0.0,
             required: true,
+            fonts: Vec::new(),
             fit: crate::photo::Fit::Cover,
             focus: [0.5, 0.4],
         }
@@ -121,6 +125,8 @@ pub struct Template {
     pub rules: BTreeMap<String, SlotRules>,
     /// Variants sorted by name.
     pub variants: Vec<Variant>,
+    /// Fallback families of every slot, in manifest order: the font resolver's preference.
+    pub fallbacks: Vec<String>,
     /// Template-local files referenced by `<image href>`, read once at load.
     pub(crate) assets: Arc<BTreeMap<String, Arc<Vec<u8>>>>,
 }
@@ -161,9 +167,14 @@ impl Template {
         let name = manifest.name.clone().unwrap_or_else(|| stem(path));
         let mut assets = BTreeMap::new();
         let mut variants = Vec::new();
+        let mut problems = Vec::new();
         for file in &files {
-            variants.push(load_variant(file, &folder, &manifest, fonts, &mut assets)?);
+            match load_variant(file, &folder, &manifest, fonts, &mut assets) {
+                Ok(v) => variants.push(v),
+                Err(e) => problems.extend(e.into_list()),
+            }
         }
+        Error::from_many(std::mem::take(&mut problems))?;
         let mut rules = manifest.fields;
         for v in &variants {
             for field in v
@@ -187,7 +198,23 @@ impl Template {
                 ),
             });
         }
+        let mut fallbacks: Vec<String> = Vec::new();
+        for (field, r) in &rules {
+            for family in &r.fonts {
+                if !fonts.has_family(family) {
+                    problems.push(Error::MissingFont {
+                        path: path.join(MANIFEST),
+                        slot: field.clone(),
+                        family: family.clone(),
+                    });
+                } else if !fallbacks.contains(family) {
+                    fallbacks.push(family.clone());
+                }
+            }
+        }
+        Error::from_many(problems)?;
         let mut template = Template {
+            fallbacks,
             name,
             path: path.to_path_buf(),
             description: manifest.description,
@@ -274,9 +301,13 @@ fn load_variant(
     }
     let source = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
     let found = slot::find(&source, file, |name| manifest.fields.contains_key(name))?;
+    // Every problem of the file at once, so a designer fixes them in one pass.
+    let mut problems = Vec::new();
+    let mut missing: Vec<&str> = Vec::new();
     for (family, slot_name) in &found.families {
-        if !fonts.has_family(family) {
-            return Err(Error::MissingFont {
+        if !fonts.has_family(family) && !missing.contains(&family.as_str()) {
+            missing.push(family);
+            problems.push(Error::MissingFont {
                 path: file.into(),
                 slot: slot_name.clone(),
                 family: family.clone(),
@@ -285,13 +316,18 @@ fn load_variant(
     }
     for href in &found.hrefs {
         if !assets.contains_key(href) {
-            let bytes = slot::read_asset(folder, href).map_err(|message| Error::Template {
-                path: file.into(),
-                message,
-            })?;
-            assets.insert(href.clone(), Arc::new(bytes));
+            match slot::read_asset(folder, href) {
+                Ok(bytes) => {
+                    assets.insert(href.clone(), Arc::new(bytes));
+                }
+                Err(message) => problems.push(Error::Template {
+                    path: file.into(),
+                    message,
+                }),
+            }
         }
     }
+    Error::from_many(problems)?;
     Ok(Variant {
         name: stem(file),
         path: file.to_path_buf(),

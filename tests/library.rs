@@ -84,7 +84,7 @@ fn every_sample_row_fits_its_boxes_in_every_preset() {
         variants.sort();
         variants.dedup();
         for v in variants {
-            let composed = affiche::compose(t, v, &record, fonts()).unwrap();
+            let composed = affiche::compose(t, v, &record, &Default::default(), fonts()).unwrap();
             for (field, frame, ink) in affiche::text_ink(t, &composed, fonts()).unwrap() {
                 let tol = 0.5;
                 assert!(
@@ -126,8 +126,8 @@ fn long_names_shrink_and_wrap_short_ones_do_not() {
             ("constituency", "Paris (1re circonscription)"),
         ],
     );
-    let s = affiche::compose(t, v, &short, fonts()).unwrap();
-    let l = affiche::compose(t, v, &long, fonts()).unwrap();
+    let s = affiche::compose(t, v, &short, &Default::default(), fonts()).unwrap();
+    let l = affiche::compose(t, v, &long, &Default::default(), fonts()).unwrap();
     let (s, l) = (&s.texts[0], &l.texts[0]);
     assert_eq!((s.field.as_str(), s.lines, s.shrink), ("name", 1, 1.0));
     assert_eq!(l.lines, 2);
@@ -139,7 +139,7 @@ fn a_value_too_long_even_at_min_size_is_a_row_error() {
     let t = hero();
     let huge = "Anne Hélène Janine Marie DAGUENEL NGUYEN CONG DUC ".repeat(8);
     let record = Record::from_values(7, [("name", huge.as_str()), ("constituency", "Paris")]);
-    match affiche::compose(t, 0, &record, fonts()) {
+    match affiche::compose(t, 0, &record, &Default::default(), fonts()) {
         Err(e @ Error::TextOverflow { .. }) => {
             assert!(e.is_row_error());
             let msg = e.to_string();
@@ -154,7 +154,7 @@ fn values_are_escaped_and_render_literally() {
     let (_dir, t) = svg_template(SIMPLE).unwrap();
     let nasty = "<b>&amp; \"O'Brien\" ]]> {{bg}}";
     let record = Record::from_values(1, [("name", nasty), ("bg", "#00ff00")]);
-    let composed = affiche::compose(&t, 0, &record, fonts()).unwrap();
+    let composed = affiche::compose(&t, 0, &record, &Default::default(), fonts()).unwrap();
     let poster = affiche::rasterize(&t, &composed, &record, None, fonts()).unwrap();
     assert_eq!(poster.image.dimensions(), (400, 200));
     // The value's `{{bg}}` is text, not a placeholder: only the template's own one is filled.
@@ -167,7 +167,7 @@ fn values_are_escaped_and_render_literally() {
 fn placeholder_defaults_apply_to_empty_values() {
     let (_dir, t) = svg_template(SIMPLE).unwrap();
     let record = Record::from_values(1, [("name", "Zoé"), ("bg", "")]);
-    let poster = affiche::render(&t, &record, None, fonts()).unwrap();
+    let poster = affiche::render(&t, &record, None, &Default::default(), fonts()).unwrap();
     assert_eq!(poster.image.get_pixel(5, 195), &Rgba([255, 255, 255, 255]));
 }
 
@@ -179,7 +179,7 @@ fn photo_is_drawn_in_its_frame_through_the_clip_path() {
         "photo".into(),
         Arc::new(RgbaImage::from_pixel(50, 60, Rgba([255, 0, 0, 255]))),
     );
-    let poster = affiche::render(&t, &record, Some((800, 400)), fonts()).unwrap();
+    let poster = affiche::render(&t, &record, Some((800, 400)), &Default::default(), fonts()).unwrap();
     assert_eq!(poster.image.dimensions(), (800, 400));
     assert_eq!(
         poster.image.get_pixel(600, 300),
@@ -202,7 +202,9 @@ fn photo_is_drawn_in_its_frame_through_the_clip_path() {
 fn nothing_is_drawn_outside_the_name_box() {
     let (_dir, t) = svg_template(SIMPLE).unwrap();
     let record = Record::from_values(1, [("name", "Jean-Baptiste DU PLESSIS-VARENNE")]);
-    let img = affiche::render(&t, &record, None, fonts()).unwrap().image;
+    let img = affiche::render(&t, &record, None, &Default::default(), fonts())
+        .unwrap()
+        .image;
     let dark = |x: u32, y: u32| img.get_pixel(x, y)[0] < 128;
     let inside = |x: u32, y: u32| (20..380).contains(&x) && (20..100).contains(&y);
     let mut drawn = 0;
@@ -260,7 +262,7 @@ fn presets_pick_the_nearest_variant_and_render_at_exact_size() {
         let p = affiche::Preset::find(preset).unwrap();
         assert_eq!(t.variant_for(p.width, p.height).name, variant, "{preset}");
     }
-    let poster = affiche::render(t, &sample_record(4), Some((1200, 627)), fonts()).unwrap();
+    let poster = affiche::render(t, &sample_record(4), Some((1200, 627)), &Default::default(), fonts()).unwrap();
     assert_eq!(poster.image.dimensions(), (1200, 627));
     assert_eq!(poster.variant, "wide");
 }
@@ -319,10 +321,14 @@ fn golden_hero_square_and_story() {
     let record = sample_record(3); // the longest name and constituency
     golden(
         "hero-square-row3",
-        &affiche::render(t, &record, Some((270, 270)), fonts()).unwrap().image,
+        &affiche::render(t, &record, Some((270, 270)), &Default::default(), fonts())
+            .unwrap()
+            .image,
     );
     golden(
         "hero-story-row3",
-        &affiche::render(t, &record, Some((216, 384)), fonts()).unwrap().image,
+        &affiche::render(t, &record, Some((216, 384)), &Default::default(), fonts())
+            .unwrap()
+            .image,
     );
 }
