@@ -36,11 +36,20 @@ fn compose(t: &Template, name: &str, overflow: Overflow) -> affiche::Result<affi
 #[test]
 fn characters_the_slot_font_lacks_come_from_the_chain_in_order() {
     // Bangers has no Greek; both Roboto Condensed and Noto Sans do.
-    for (chain, expected) in [("\"Roboto Condensed\", \"Noto Sans\"", "Roboto Condensed"), ("\"Noto Sans\"", "Noto Sans")] {
+    for (chain, expected) in [
+        ("\"Roboto Condensed\", \"Noto Sans\"", "Roboto Condensed"),
+        ("\"Noto Sans\"", "Noto Sans"),
+    ] {
         let (_d, t) = template(&format!("[fields.name]\nfonts = [{chain}]\n"));
         let c = compose(&t, "Eleni ΠΑΠΑΔΟΠΟΥΛΟΥ", Overflow::Error).unwrap();
         assert_eq!(c.texts[0].fallback_fonts, [expected], "chain {chain}");
-        assert!(c.warnings.iter().any(|w| w.contains("fallback") && w.contains(expected)), "{:?}", c.warnings);
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("fallback") && w.contains(expected)),
+            "{:?}",
+            c.warnings
+        );
     }
     let (_d, t) = template("");
     let latin = compose(&t, "Zoé LE GOFF-KERMARREC", Overflow::Error).unwrap();
@@ -53,7 +62,10 @@ fn a_character_no_font_has_is_a_row_error_naming_it() {
     let err = compose(&t, "Léa ROY \u{E000}", Overflow::Error).unwrap_err();
     assert!(err.is_row_error());
     let msg = err.to_string();
-    assert!(msg.contains("U+E000") && msg.contains("row 3") && msg.contains("\"name\""), "{msg}");
+    assert!(
+        msg.contains("U+E000") && msg.contains("row 3") && msg.contains("\"name\""),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -67,9 +79,16 @@ fn emoji_without_an_emoji_font_is_a_clear_row_error() {
 fn a_missing_chain_family_is_a_template_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("card.svg"), SVG).unwrap();
-    std::fs::write(dir.path().join("template.toml"), "[fields.name]\nfonts = [\"Papyrus\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("template.toml"),
+        "[fields.name]\nfonts = [\"Papyrus\"]\n",
+    )
+    .unwrap();
     let err = Template::load(dir.path(), fonts()).unwrap_err();
-    assert!(matches!(err, Error::MissingFont { ref family, .. } if family == "Papyrus"), "{err}");
+    assert!(
+        matches!(err, Error::MissingFont { ref family, .. } if family == "Papyrus"),
+        "{err}"
+    );
 }
 
 const LONG: &str = "Anne Hélène Janine Marie DAGUENEL NGUYEN CONG DUC DE LA TOUR D'AUVERGNE";
@@ -79,19 +98,36 @@ fn overflow_policies() {
     let (_d, t) = template("[fields.name]\nmin_size = 60\nmax_lines = 1\n");
     let err = compose(&t, LONG, Overflow::Error).unwrap_err();
     assert!(matches!(err, Error::TextOverflow { .. }), "{err}");
-    assert!(err.to_string().contains("--overflow truncate"), "says what to do: {err}");
+    assert!(
+        err.to_string().contains("--overflow truncate"),
+        "says what to do: {err}"
+    );
 
     let cut = compose(&t, LONG, Overflow::Truncate).unwrap();
-    assert!(cut.texts[0].size >= 60.0 - 0.01, "truncated text keeps the minimum size");
-    let w = cut.warnings.iter().find(|w| w.contains("truncated")).expect("truncation is reported");
+    assert!(
+        cut.texts[0].size >= 60.0 - 0.01,
+        "truncated text keeps the minimum size"
+    );
+    let w = cut
+        .warnings
+        .iter()
+        .find(|w| w.contains("truncated"))
+        .expect("truncation is reported");
     assert!(w.contains('…') && w.contains("Anne Hélène"), "{w}");
 
     let small = compose(&t, LONG, Overflow::Warn).unwrap();
     assert!(small.texts[0].size < 60.0);
-    assert!(small.warnings.iter().any(|w| w.contains("below the minimum size")), "{:?}", small.warnings);
+    assert!(
+        small.warnings.iter().any(|w| w.contains("below the minimum size")),
+        "{:?}",
+        small.warnings
+    );
     for c in [&cut, &small] {
         for (_, frame, ink) in affiche::text_ink(&t, c, fonts()).unwrap() {
-            assert!(ink.x >= frame.x - 0.5 && ink.x + ink.width <= frame.x + frame.width + 0.5, "{ink:?} in {frame:?}");
+            assert!(
+                ink.x >= frame.x - 0.5 && ink.x + ink.width <= frame.x + frame.width + 0.5,
+                "{ink:?} in {frame:?}"
+            );
         }
     }
 }
@@ -101,6 +137,13 @@ fn case_upper_keeps_accents_and_wraps_balanced() {
     let (_d, t) = template("[fields.name]\ncase = \"upper\"\nmax_lines = 2\nmin_size = 20\n");
     let c = compose(&t, "Marie-Éléonore de la Tour d'Auvergne-Lauraguais", Overflow::Error).unwrap();
     assert_eq!(c.texts[0].lines, 2);
-    assert!(c.svg().contains(">MARIE-ÉLÉONORE DE LA TOUR<") || c.svg().contains(">MARIE-ÉLÉONORE<"), "{}", c.svg());
-    assert!(c.svg().contains("D&apos;AUVERGNE-LAURAGUAIS<"), "accents and apostrophe kept, escaped");
+    assert!(
+        c.svg().contains(">MARIE-ÉLÉONORE DE LA TOUR<") || c.svg().contains(">MARIE-ÉLÉONORE<"),
+        "{}",
+        c.svg()
+    );
+    assert!(
+        c.svg().contains("D&apos;AUVERGNE-LAURAGUAIS<"),
+        "accents and apostrophe kept, escaped"
+    );
 }
