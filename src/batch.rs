@@ -152,6 +152,7 @@ impl Batch {
 
     /// Output names for every row × target, unique, with notes on renamed ones.
     fn names(&self) -> Result<(Vec<PathBuf>, Vec<String>)> {
+        let targets = self.targets();
         let mut names = Vec::new();
         for row in &self.table.rows {
             let mut vars = self.values(row).unwrap_or_else(|_| row.values.clone());
@@ -163,19 +164,27 @@ impl Batch {
             vars.insert("slug".into(), slug);
             vars.insert("row".into(), row.number.to_string());
             vars.insert("ext".into(), self.campaign.encoding.format.ext().into());
-            for (target, _) in self.targets() {
-                vars.insert("preset".into(), target);
+            for (target, _) in &targets {
+                vars.insert("preset".into(), target.clone());
                 let name = output::file_name(&self.campaign.name, &vars).map_err(|message| Error::Campaign {
-                    path: "name".into(),
+                    path: self.campaign.origin.clone(),
                     message,
                 })?;
                 names.push(name);
             }
         }
+        let original = names.clone();
         let renamed = output::disambiguate(&mut names);
         let notes = renamed
             .iter()
-            .map(|&i| format!("output name collision: {} renamed", names[i].display()))
+            .map(|&i| {
+                let row = self.table.rows[i / targets.len()].number;
+                format!(
+                    "output name collision: row {row}'s {} written as {}",
+                    original[i].display(),
+                    names[i].display()
+                )
+            })
             .collect();
         Ok((names, notes))
     }
@@ -184,6 +193,9 @@ impl Batch {
     /// photos, values that cannot fit. Empty when the batch would render cleanly.
     pub fn check(&self) -> Vec<Error> {
         let targets = self.targets();
+        if let Err(e) = self.names() {
+            return vec![e];
+        }
         let problems: Vec<Vec<Error>> = self
             .table
             .rows
@@ -231,8 +243,8 @@ impl Batch {
     /// an error writing output stops the batch.
     pub fn run(&self, options: &RunOptions, progress: &(dyn Fn() + Sync)) -> Result<Report> {
         let out = &self.campaign.out;
-        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
         let (names, mut notes) = self.names()?;
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
         notes.extend(
             self.table
                 .warnings

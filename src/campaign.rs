@@ -112,6 +112,8 @@ fn tidy(path: &Path) -> PathBuf {
 /// A campaign with every key resolved and checked.
 #[derive(Debug, Clone)]
 pub struct Campaign {
+    /// The campaign file, or `command line`: named in campaign errors.
+    pub origin: PathBuf,
     pub template: PathBuf,
     pub data: PathBuf,
     /// Folder photos resolve against.
@@ -167,6 +169,7 @@ impl Campaign {
             fonts.push(own);
         }
         Ok(Campaign {
+            origin: origin.to_path_buf(),
             template,
             data,
             photos,

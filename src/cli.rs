@@ -231,7 +231,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bar.finish_and_clear();
             let out = batch.campaign.out.display();
             println!(
-                "{} posters rendered ({} rows × {} preset(s)) in {:.1} s → {out}/",
+                "{} poster(s) rendered ({} rows × {} preset(s)) in {:.1} s → {out}/",
                 report.rendered,
                 batch.table.rows.len(),
                 targets,

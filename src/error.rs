@@ -10,11 +10,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file or folder could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        /// Kept out of `source()` since the message already says it (no doubled cause).
+        cause: std::io::Error,
     },
 
     /// The template (SVG or manifest) is unusable.
@@ -89,10 +89,10 @@ fn data_message(path: &std::path::Path, row: Option<usize>, column: Option<&str>
 
 impl Error {
     /// Shorthand for an I/O error on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause,
         }
     }
 

@@ -281,6 +281,17 @@ pub(crate) fn analyse(template: &Template, index: usize, fonts: &Fonts) -> Resul
         message: e.to_string(),
     })?;
     let size = (tree.size().width(), tree.size().height());
+    if size.0 * size.1 > crate::render::MAX_PIXELS as f32 {
+        return Err(Error::Template {
+            path: variant.path.clone(),
+            message: format!(
+                "canvas {}×{} is over the {}-pixel limit",
+                size.0,
+                size.1,
+                crate::render::MAX_PIXELS
+            ),
+        });
+    }
     let frame_of = |id: String| -> Result<(Frame, usvg::Transform)> {
         let node = tree.node_by_id(&id).ok_or_else(|| Error::Template {
             path: variant.path.clone(),

@@ -34,6 +34,8 @@ pub struct Fonts {
     pub(crate) db: Arc<fontdb::Database>,
     /// The family used for unstyled text and generic families.
     pub(crate) default_family: String,
+    /// Hash of every font file loaded, for incremental runs.
+    pub fingerprint: [u8; 32],
 }
 
 /// Families tried, in order, for generic names (`sans-serif`, …) and unstyled text.
@@ -44,6 +46,7 @@ impl Fonts {
     /// an empty database is an error too, since no text could be drawn.
     pub fn load(options: &FontOptions) -> Result<Fonts> {
         let mut db = fontdb::Database::new();
+        let mut hasher = blake3::Hasher::new();
         for dir in &options.dirs {
             if !dir.is_dir() {
                 return Err(Error::io(
@@ -51,10 +54,11 @@ impl Fonts {
                     std::io::Error::new(std::io::ErrorKind::NotFound, "font folder not found"),
                 ));
             }
-            load_dir(&mut db, dir)?;
+            load_dir(&mut db, dir, &mut hasher)?;
         }
         if options.system {
             db.load_system_fonts();
+            hasher.update(b"system fonts");
         }
         let default_family = PREFERRED_DEFAULTS
             .iter()
@@ -74,6 +78,7 @@ impl Fonts {
         Ok(Fonts {
             db: Arc::new(db),
             default_family,
+            fingerprint: *hasher.finalize().as_bytes(),
         })
     }
 
@@ -161,7 +166,7 @@ fn has_char(db: &fontdb::Database, id: fontdb::ID, c: char) -> bool {
 /// Loads every font file under `dir` into memory. fontdb's own folder loader
 /// maps the file again on every glyph lookup (36,000 `open`+`mmap` calls for the
 /// 84 sample posters); bytes held in memory cost nothing per lookup.
-fn load_dir(db: &mut fontdb::Database, dir: &Path) -> Result<()> {
+fn load_dir(db: &mut fontdb::Database, dir: &Path, hasher: &mut blake3::Hasher) -> Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -169,13 +174,15 @@ fn load_dir(db: &mut fontdb::Database, dir: &Path) -> Result<()> {
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            load_dir(db, &path)?;
+            load_dir(db, &path, hasher)?;
         } else if path
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "ttf" | "otf" | "ttc" | "otc"))
         {
-            db.load_font_data(std::fs::read(&path).map_err(|e| Error::io(&path, e))?);
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            hasher.update(&bytes);
+            db.load_font_data(bytes);
         }
     }
     Ok(())

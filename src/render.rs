@@ -15,6 +15,10 @@ use crate::text_fit::Frame;
 use crate::typeset;
 pub use crate::typeset::{Overflow, TextReport};
 
+/// Largest poster, in pixels (checked before allocating): an A1 print at 300 dpi
+/// (7016×9933) fits, a 100,000-pixel-wide canvas does not.
+pub const MAX_PIXELS: u64 = 120_000_000;
+
 /// One row's values, by field name, and its decoded photos.
 #[derive(Debug, Clone, Default)]
 pub struct Record {
@@ -116,6 +120,13 @@ pub fn rasterize(
 ) -> Result<Poster> {
     let v = &template.variants[composed.variant];
     let (w, h) = size.unwrap_or((v.width.ceil() as u32, v.height.ceil() as u32));
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        let message = format!("{w}×{h} is over the {MAX_PIXELS}-pixel limit");
+        return Err(Error::Render {
+            row: record.row,
+            message,
+        });
+    }
     let scale = (w as f32 / v.width).max(h as f32 / v.height);
     let (ox, oy) = ((w as f32 - v.width * scale) / 2.0, (h as f32 - v.height * scale) / 2.0);
     let mut warnings = composed.warnings.clone();

@@ -14,6 +14,11 @@ use crate::text_fit::Frame;
 const INKSCAPE_NS: &str = "http://www.inkscape.org/namespaces/inkscape";
 const XLINK_NS: &str = "http://www.w3.org/1999/xlink";
 
+/// Most XML nodes (elements, text, comments) in one template file.
+pub const MAX_NODES: u32 = 500_000;
+/// Deepest element nesting accepted in a template.
+pub const MAX_DEPTH: usize = 256;
+
 /// Largest file a template may reference, in bytes.
 const MAX_ASSET_BYTES: u64 = 32 << 20;
 
@@ -87,9 +92,17 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
     };
     let opts = roxmltree::ParsingOptions {
         allow_dtd: true,
-        ..Default::default()
+        nodes_limit: MAX_NODES,
     };
     let doc = Document::parse_with_options(source, opts).map_err(|e| err(format!("not valid XML: {e}")))?;
+    // usvg and resvg recurse per nesting level: refuse what would exhaust a stack.
+    if let Some(deep) = doc.descendants().find(|n| n.ancestors().count() > MAX_DEPTH) {
+        let pos = doc.text_pos_at(deep.range().start);
+        return Err(err(format!(
+            "elements nested deeper than {MAX_DEPTH} levels (at line {})",
+            pos.row
+        )));
+    }
     let rects: Vec<Node> = doc.descendants().filter(|n| n.has_tag_name("rect")).collect();
     let rect_named = |name: &str| rects.iter().find(|r| names_of(r).any(|n| n == name)).copied();
 
@@ -419,6 +432,22 @@ mod tests {
         let svg = r#"<svg xmlns="http://www.w3.org/2000/svg"><text id="name">x</text></svg>"#;
         let err = find(svg, Path::new("t.svg"), |n| n == "name").err().unwrap();
         assert!(err.to_string().contains("name-box"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_and_node_floods_are_refused_before_usvg() {
+        let deep = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">{}{}</svg>",
+            "<g>".repeat(1020),
+            "</g>".repeat(1020)
+        );
+        let err = find(&deep, Path::new("t.svg"), |_| false).err().unwrap();
+        assert!(err.to_string().contains("nested deeper than 256"), "{err}");
+        let flood = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">{}</svg>",
+            "<g/>".repeat(MAX_NODES as usize)
+        );
+        assert!(find(&flood, Path::new("t.svg"), |_| false).is_err());
     }
 
     #[test]

@@ -127,6 +127,8 @@ pub struct Template {
     pub variants: Vec<Variant>,
     /// Fallback families of every slot, in manifest order: the font resolver's preference.
     pub fallbacks: Vec<String>,
+    /// Hash of the manifest, every variant and every referenced file, for incremental runs.
+    pub fingerprint: [u8; 32],
     /// Template-local files referenced by `<image href>`, read once at load.
     pub(crate) assets: Arc<BTreeMap<String, Arc<Vec<u8>>>>,
 }
@@ -136,11 +138,12 @@ impl Template {
     pub fn load(path: impl AsRef<Path>, fonts: &Fonts) -> Result<Template> {
         let path = path.as_ref();
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        let mut manifest_text = String::new();
         let (folder, files, manifest) = if meta.is_dir() {
             let manifest_path = path.join(MANIFEST);
             let manifest = if manifest_path.is_file() {
-                let text = std::fs::read_to_string(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
-                toml::from_str::<Manifest>(&text).map_err(|e| Error::Template {
+                manifest_text = std::fs::read_to_string(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
+                toml::from_str::<Manifest>(&manifest_text).map_err(|e| Error::Template {
                     path: manifest_path.clone(),
                     message: e.to_string(),
                 })?
@@ -213,7 +216,18 @@ impl Template {
             }
         }
         Error::from_many(problems)?;
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(manifest_text.as_bytes());
+        for v in &variants {
+            hasher.update(v.name.as_bytes());
+            hasher.update(v.source.as_bytes());
+        }
+        for (href, bytes) in &assets {
+            hasher.update(href.as_bytes());
+            hasher.update(bytes);
+        }
         let mut template = Template {
+            fingerprint: *hasher.finalize().as_bytes(),
             fallbacks,
             name,
             path: path.to_path_buf(),

@@ -1,0 +1,709 @@
+//! End-to-end tests of the `affiche` binary: each test runs the built CLI with
+//! the repository root as working directory (for `templates/` and `fonts/`),
+//! writes its data into a temporary folder and renders into `--out <tempdir>`,
+//! so nothing is ever written into the repository.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What one run of the binary did.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit code, showing both streams when it differs.
+    fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// Both streams, for messages whose stream does not matter.
+    fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs `affiche ARGS` in the repository root.
+fn affiche(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_affiche"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the affiche binary runs");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+fn tempdir() -> TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write test data");
+    path
+}
+
+const HEADER: &str = "prenom,nom,circonscription,photo,slogan";
+
+/// The header and the first `n` data rows of the sample data file.
+fn sample_rows(n: usize) -> String {
+    let text = std::fs::read_to_string(root().join("samples/candidates.csv")).expect("sample data");
+    let lines: Vec<&str> = text.lines().take(n + 1).collect();
+    assert_eq!(lines.len(), n + 1, "the sample has at least {n} rows");
+    assert_eq!(lines[0], HEADER, "the sample header is what these tests expect");
+    lines.join("\n") + "\n"
+}
+
+/// One good row, one with a missing photo file, one with an empty name.
+fn bad_rows() -> String {
+    let mut text = sample_rows(1);
+    text.push_str("Jean,DUPONT,Paris (1re circonscription),missing-face.jpg,\n");
+    text.push_str(",,Lyon (2e circonscription),hopper.jpg,\n");
+    text
+}
+
+/// `affiche render samples/campaign.toml --data DATA --photos samples/photos --out OUT --preset P…` + extra flags.
+fn render_sample(data: &Path, out: &Path, presets: &[&str], extra: &[&str]) -> Run {
+    let mut args = vec![
+        "render",
+        "samples/campaign.toml",
+        "--data",
+        s(data),
+        "--photos",
+        "samples/photos",
+        "--out",
+        s(out),
+    ];
+    for p in presets {
+        args.extend(["--preset", p]);
+    }
+    args.extend(extra);
+    affiche(&args)
+}
+
+fn report(out: &Path) -> Value {
+    let bytes = std::fs::read(out.join("report.json")).expect("report.json is written");
+    serde_json::from_slice(&bytes).expect("report.json is JSON")
+}
+
+fn entries(report: &Value) -> &Vec<Value> {
+    report["entries"].as_array().expect("report has an entries array")
+}
+
+/// Every file under `dir`, as `/`-separated paths relative to it (empty if `dir` does not exist).
+fn files(dir: &Path) -> BTreeSet<String> {
+    fn walk(dir: &Path, prefix: &str, out: &mut BTreeSet<String>) {
+        let Ok(read) = std::fs::read_dir(dir) else { return };
+        for entry in read {
+            let entry = entry.unwrap();
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            if entry.file_type().unwrap().is_dir() {
+                walk(&entry.path(), &format!("{name}/"), out);
+            } else {
+                out.insert(name);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, "", &mut out);
+    out
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+/// Decodes `path` as a PNG, checks its size and that it is not one flat colour.
+fn poster(path: &Path, width: u32, height: u32) -> image::RgbaImage {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} is not a PNG",
+        path.display()
+    );
+    let img = image::load_from_memory_with_format(&bytes, image::ImageFormat::Png)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgba8();
+    assert_eq!(img.dimensions(), (width, height), "{}", path.display());
+    let colours: BTreeSet<[u8; 4]> = img.pixels().step_by(37).map(|p| p.0).collect();
+    assert!(
+        colours.len() > 100,
+        "{} has only {} colours: not a rendered poster",
+        path.display(),
+        colours.len()
+    );
+    img
+}
+
+/// The entry's message, which must be there.
+fn message(entry: &Value) -> &str {
+    entry["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("entry has no message: {entry}"))
+}
+
+// 1. One preset, three sample rows.
+#[test]
+fn render_writes_one_png_per_row_and_a_report() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(3));
+    let run = render_sample(&data, t.path(), &["instagram-square"], &[]).expect(0);
+
+    let expected = [
+        "helene-guerin-instagram-square.png",
+        "jean-baptiste-du-plessis-varenne-instagram-square.png",
+        "marie-eleonore-de-la-tour-d-auvergne-lauraguais-instagram-square.png",
+    ];
+    let r = report(t.path());
+    assert_eq!(
+        (r["rendered"].as_u64(), r["failed"].as_u64()),
+        (Some(3), Some(0)),
+        "{r}"
+    );
+    let list = entries(&r);
+    assert_eq!(list.len(), 3, "{r}");
+    for (i, e) in list.iter().enumerate() {
+        for key in ["row", "preset", "status", "output", "message", "warnings"] {
+            assert!(e.get(key).is_some(), "entry lacks {key:?}: {e}");
+        }
+        assert_eq!(e["row"], i + 1, "rows are 1-based: {e}");
+        assert_eq!(e["preset"], "instagram-square");
+        assert_eq!(e["status"], "ok", "{e}");
+        assert_eq!(e["message"], Value::Null);
+        assert!(e["warnings"].is_array(), "{e}");
+        assert_eq!(e["output"], expected[i]);
+        poster(&t.path().join(expected[i]), 1080, 1080);
+    }
+
+    // Exactly the posters, the report and the input: no temporary file left over.
+    let mut want = set(&expected);
+    want.extend(set(&["people.csv", "report.json"]));
+    assert_eq!(files(t.path()), want);
+
+    let summary = run.stdout.lines().next().unwrap_or_default();
+    assert!(
+        summary.contains("3 poster(s) rendered"),
+        "first line should summarise the count: {}",
+        run.stdout
+    );
+}
+
+// 2. Two presets: two entries per row, each at its preset's size.
+#[test]
+fn render_two_presets_gives_two_sizes_per_row() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(2));
+    let out = t.path().join("out");
+    render_sample(&data, &out, &["instagram-story", "x-post"], &[]).expect(0);
+
+    let r = report(&out);
+    let got: Vec<(u64, &str, &str, &str)> = entries(&r)
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["preset"].as_str().unwrap(),
+                e["status"].as_str().unwrap(),
+                e["output"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "instagram-story", "ok", "helene-guerin-instagram-story.png"),
+            (1, "x-post", "ok", "helene-guerin-x-post.png"),
+            (
+                2,
+                "instagram-story",
+                "ok",
+                "jean-baptiste-du-plessis-varenne-instagram-story.png"
+            ),
+            (2, "x-post", "ok", "jean-baptiste-du-plessis-varenne-x-post.png"),
+        ]
+    );
+    for (_, preset, _, output) in got {
+        let (w, h) = if preset == "x-post" { (1600, 900) } else { (1080, 1920) };
+        poster(&out.join(output), w, h);
+    }
+    // Each preset uses the template variant of its own shape.
+    assert_eq!(entries(&r)[0]["variant"], "story");
+    assert_eq!(entries(&r)[1]["variant"], "landscape");
+}
+
+// 3. No campaign file: template, data, presets and fields from flags; photo and slogan bind by column name.
+#[test]
+fn render_from_flags_alone_binds_photo_and_slogan_by_name() {
+    let t = tempdir();
+    let text = format!(
+        "{HEADER}\n\
+         Hélène,GUÉRIN,Bouches-du-Rhône (4e circonscription),hopper.jpg,Ensemble\n\
+         Hélène,GUÉRIN,Bouches-du-Rhône (4e circonscription),hopper.jpg,Toujours plus loin et plus fort\n\
+         Hélène,GUÉRIN,Bouches-du-Rhône (4e circonscription),collins.jpg,Ensemble\n"
+    );
+    let data = write(t.path(), "people.csv", text);
+    let out = t.path().join("t2");
+    #[rustfmt::skip]
+    let run = affiche(&[
+        "render", "--template", "templates/hero", "--data", s(&data), "--photos", "samples/photos",
+        "--preset", "x-post", "--out", s(&out),
+        "--field", "name={prenom} {nom}", "--field", "constituency={circonscription}",
+        "--name", "{row}-{slug}-{preset}.{ext}",
+    ]);
+    run.expect(0);
+
+    let r = report(&out);
+    let outputs: Vec<&str> = entries(&r).iter().map(|e| e["output"].as_str().unwrap()).collect();
+    assert_eq!(
+        outputs,
+        [
+            "1-helene-guerin-x-post.png",
+            "2-helene-guerin-x-post.png",
+            "3-helene-guerin-x-post.png"
+        ]
+    );
+    assert!(entries(&r).iter().all(|e| e["status"] == "ok"), "{r}");
+    let base = poster(&out.join(outputs[0]), 1600, 900);
+    let slogan = poster(&out.join(outputs[1]), 1600, 900);
+    let photo = poster(&out.join(outputs[2]), 1600, 900);
+    assert!(
+        base != slogan,
+        "the slogan column is not drawn: rows 1 and 2 render the same"
+    );
+    assert!(
+        base != photo,
+        "the photo column is not used: rows 1 and 3 render the same"
+    );
+}
+
+// 4. Row errors: the batch goes on, the report says which row and why, exit 1.
+#[test]
+fn bad_rows_are_reported_and_the_rest_renders() {
+    let t = tempdir();
+    let data = write(t.path(), "bad.csv", bad_rows());
+    let out = t.path().join("out");
+    let run = render_sample(&data, &out, &["x-post"], &[]).expect(1);
+
+    let r = report(&out);
+    assert_eq!(
+        (r["rendered"].as_u64(), r["failed"].as_u64()),
+        (Some(1), Some(2)),
+        "{r}"
+    );
+    let list = entries(&r);
+    assert_eq!(list.len(), 3, "{r}");
+
+    assert_eq!(
+        (&list[0]["row"], &list[0]["status"]),
+        (&Value::from(1), &Value::from("ok"))
+    );
+    assert_eq!(list[0]["message"], Value::Null);
+    poster(&out.join("helene-guerin-x-post.png"), 1600, 900);
+
+    assert_eq!(
+        (&list[1]["row"], &list[1]["status"]),
+        (&Value::from(2), &Value::from("error"))
+    );
+    let m = message(&list[1]);
+    assert!(m.contains("missing-face.jpg"), "message should name the photo: {m}");
+    assert!(m.contains("\"photo\""), "message should name the column: {m}");
+
+    assert_eq!(
+        (&list[2]["row"], &list[2]["status"]),
+        (&Value::from(3), &Value::from("error"))
+    );
+    let m = message(&list[2]);
+    assert!(m.contains("\"name\""), "message should name the empty field: {m}");
+
+    // Failed rows leave no file behind; the summary names the problem.
+    assert_eq!(files(&out), set(&["helene-guerin-x-post.png", "report.json"]));
+    assert!(run.stdout.contains("missing-face.jpg"), "{}", run.stdout);
+}
+
+// 5. Bad configuration: exit 2, a message on stderr, nothing written.
+#[test]
+fn unknown_preset_is_a_usage_error() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(2));
+    let out = t.path().join("out");
+    let run = render_sample(&data, &out, &["tiktok"], &[]).expect(2);
+    assert!(run.stderr.contains("tiktok"), "{}", run.stderr);
+    assert!(files(&out).is_empty());
+}
+
+#[test]
+fn missing_template_folder_is_a_usage_error() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(2));
+    let out = t.path().join("out");
+    let missing = t.path().join("no-such-template");
+    let run = render_sample(&data, &out, &["x-post"], &["--template", s(&missing)]).expect(2);
+    assert!(run.stderr.contains("no-such-template"), "{}", run.stderr);
+    assert!(files(&out).is_empty());
+}
+
+#[test]
+fn unknown_campaign_key_is_a_usage_error() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(2));
+    let out = t.path().join("out");
+    let campaign = write(
+        t.path(),
+        "campaign.toml",
+        format!(
+            "template = {:?}\ndata = {:?}\nphotos = {:?}\npresets = [\"x-post\"]\ncolour = \"red\"\n\n[fields]\nname = \"{{prenom}} {{nom}}\"\nconstituency = \"{{circonscription}}\"\n",
+            s(&root().join("templates/hero")),
+            s(&data),
+            s(&root().join("samples/photos")),
+        ),
+    );
+    let run = affiche(&["render", s(&campaign), "--out", s(&out)]).expect(2);
+    assert!(
+        run.stderr.contains("colour"),
+        "the message should name the key: {}",
+        run.stderr
+    );
+    assert!(files(&out).is_empty());
+
+    // The same file without the unknown key is fine: the key alone made it fail.
+    let good = std::fs::read_to_string(&campaign)
+        .unwrap()
+        .replace("colour = \"red\"\n", "");
+    write(t.path(), "campaign.toml", good);
+    affiche(&["check", s(&campaign), "--out", s(&out)]).expect(0);
+}
+
+#[test]
+fn data_missing_a_needed_column_is_a_usage_error() {
+    let t = tempdir();
+    // Drop `circonscription`, which the sample campaign maps to `constituency`.
+    let text: String = sample_rows(2)
+        .lines()
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            format!("{},{},{}\n", cells[0], cells[1], cells[3])
+        })
+        .collect();
+    assert!(text.starts_with("prenom,nom,photo\n"));
+    let data = write(t.path(), "people.csv", text);
+    let out = t.path().join("out");
+    let run = render_sample(&data, &out, &["x-post"], &[]).expect(2);
+    assert!(run.stderr.contains("circonscription"), "{}", run.stderr);
+    assert!(files(&out).is_empty());
+
+    // Without a campaign nothing maps `constituency`: the message names the slot to add.
+    #[rustfmt::skip]
+    let run = affiche(&[
+        "render", "--template", "templates/hero", "--data", s(&data), "--photos", "samples/photos",
+        "--preset", "x-post", "--out", s(&out), "--field", "name={prenom} {nom}",
+    ]);
+    let run = run.expect(2);
+    assert!(
+        run.stderr.contains("column named \"constituency\""),
+        "should say which column to add: {}",
+        run.stderr
+    );
+    assert!(files(&out).is_empty());
+}
+
+// 6. check: lists every problem, writes nothing.
+#[test]
+fn check_passes_good_data_without_writing() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(2));
+    let out = t.path().join("out");
+    #[rustfmt::skip]
+    let run = affiche(&[
+        "check", "samples/campaign.toml", "--data", s(&data), "--photos", "samples/photos",
+        "--out", s(&out), "--preset", "instagram-square", "--preset", "x-post",
+    ]);
+    run.expect(0);
+    assert!(files(&out).is_empty(), "check wrote {:?}", files(&out));
+}
+
+#[test]
+fn check_lists_every_bad_row_and_writes_nothing() {
+    let t = tempdir();
+    let data = write(t.path(), "bad.csv", bad_rows());
+    let out = t.path().join("out");
+    #[rustfmt::skip]
+    let run = affiche(&[
+        "check", "samples/campaign.toml", "--data", s(&data), "--photos", "samples/photos",
+        "--out", s(&out), "--preset", "x-post",
+    ]);
+    let run = run.expect(1);
+    let all = run.all();
+    let photo = all.lines().find(|l| l.contains("missing-face.jpg"));
+    assert!(
+        photo.is_some_and(|l| l.contains("row 2")),
+        "row 2's photo problem: {all}"
+    );
+    let name = all.lines().find(|l| l.contains("row 3"));
+    assert!(
+        name.is_some_and(|l| l.contains("\"name\"")),
+        "row 3's empty name: {all}"
+    );
+    assert!(!all.contains("row 1"), "row 1 is fine: {all}");
+    assert!(files(&out).is_empty(), "check wrote {:?}", files(&out));
+}
+
+// 7. Listing commands.
+#[test]
+fn presets_lists_all_eight_with_sizes() {
+    let run = affiche(&["presets"]).expect(0);
+    let sizes = [
+        ("instagram-square", "1080×1080"),
+        ("instagram-portrait", "1080×1350"),
+        ("instagram-story", "1080×1920"),
+        ("x-post", "1600×900"),
+        ("facebook-link", "1200×630"),
+        ("linkedin-post", "1200×627"),
+        ("print-a4", "2480×3508"),
+        ("print-a3", "3508×4961"),
+    ];
+    for (name, size) in sizes {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no line for {name}: {}", run.stdout));
+        assert!(line.contains(size), "{name} should be {size}: {line}");
+    }
+    assert_eq!(run.stdout.lines().filter(|l| !l.trim().is_empty()).count(), 8);
+}
+
+#[test]
+fn templates_lists_hero_first_on_its_line() {
+    let run = affiche(&["templates", "templates"]).expect(0);
+    let hero = run.stdout.lines().find(|l| l.starts_with("hero"));
+    let hero = hero.unwrap_or_else(|| panic!("no line starting with hero: {}", run.stdout));
+    assert!(hero.contains("1080×1920"), "the story variant's size is listed: {hero}");
+    assert!(!run.stdout.contains("ERROR"), "{}", run.stdout);
+}
+
+#[test]
+fn fields_lists_slots_with_kinds() {
+    let run = affiche(&["fields", "templates/hero"]).expect(0);
+    let kinds: Vec<(&str, &str)> = run
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            Some((words.next()?, words.next()?))
+        })
+        .collect();
+    for want in [("name", "text"), ("constituency", "text"), ("photo", "photo")] {
+        assert!(kinds.contains(&want), "missing {want:?}: {}", run.stdout);
+    }
+}
+
+// 8. Data files as spreadsheets really export them.
+#[test]
+fn semicolon_csv_with_bom_and_crlf_renders() {
+    let t = tempdir();
+    let text = "\u{feff}prenom;nom;circonscription;photo;slogan\r\n\
+                Zoé;MARTIN;Nord (3e circonscription);hopper.jpg;Ensemble, ici\r\n\
+                Léo;PETIT;Var (1re circonscription);collins.jpg;\r\n";
+    let data = write(t.path(), "excel.csv", text);
+    let out = t.path().join("out");
+    render_sample(&data, &out, &["x-post"], &[]).expect(0);
+    let r = report(&out);
+    assert_eq!(
+        r["notes"],
+        serde_json::json!([]),
+        "no value needed cleaning (no stray \\r): {r}"
+    );
+    let outputs: Vec<&str> = entries(&r).iter().map(|e| e["output"].as_str().unwrap()).collect();
+    assert_eq!(outputs, ["zoe-martin-x-post.png", "leo-petit-x-post.png"]);
+    for o in outputs {
+        poster(&out.join(o), 1600, 900);
+    }
+}
+
+#[test]
+fn json_array_renders() {
+    let t = tempdir();
+    let text = r#"[
+  {"nom": "MARTIN", "prenom": "Zoé", "circonscription": "Nord (3e circonscription)", "photo": "hopper.jpg", "slogan": "Ensemble"},
+  {"nom": "PETIT", "prenom": "Léo", "circonscription": "Var (1re circonscription)", "photo": "collins.jpg", "slogan": ""}
+]"#;
+    let data = write(t.path(), "people.json", text);
+    let out = t.path().join("out");
+    render_sample(&data, &out, &["x-post"], &[]).expect(0);
+    let r = report(&out);
+    let outputs: Vec<&str> = entries(&r).iter().map(|e| e["output"].as_str().unwrap()).collect();
+    assert_eq!(outputs, ["zoe-martin-x-post.png", "leo-petit-x-post.png"]);
+    for o in outputs {
+        poster(&out.join(o), 1600, 900);
+    }
+}
+
+// 9. Values are text, never markup.
+#[test]
+fn markup_in_values_cannot_break_the_svg() {
+    let t = tempdir();
+    let text = format!(
+        "{HEADER}\n\
+         \"Zoé <b>&amp;\",\"\"\"O'Brien\"\" ]]>\",<script>x</script> & co,hopper.jpg,\"</text><svg onload=\"\"x\"\">&lt;{{{{accent}}}}\"\n"
+    );
+    let data = write(t.path(), "esc.csv", text);
+    let out = t.path().join("out");
+    render_sample(&data, &out, &["x-post"], &[]).expect(0);
+    let r = report(&out);
+    let e = &entries(&r)[0];
+    assert_eq!(e["status"], "ok", "{e}");
+    assert_eq!(e["output"], "zoe-b-amp-o-brien-x-post.png");
+    let name = e["texts"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["field"] == "name"));
+    assert!(
+        name.is_some_and(|n| n["lines"].as_u64() >= Some(1)),
+        "the name is set as text: {e}"
+    );
+    poster(&out.join("zoe-b-amp-o-brien-x-post.png"), 1600, 900);
+}
+
+// 10. Nothing reads or writes outside the folders it was given.
+#[test]
+fn photos_and_names_cannot_leave_their_folders() {
+    let t = tempdir();
+    let hopper = root().join("samples/photos/hopper.jpg");
+    let text = format!(
+        "{}Jean,DUPONT,Paris (1re circonscription),../../Cargo.toml,\nAna,LIMA,Lyon (2e circonscription),{},\n",
+        sample_rows(1),
+        s(&hopper)
+    );
+    let data = write(t.path(), "people.csv", text);
+    let out = t.path().join("nest/out");
+    render_sample(&data, &out, &["x-post"], &[]).expect(1);
+    let r = report(&out);
+    let list = entries(&r);
+    assert_eq!(list[0]["status"], "ok", "{r}");
+    for (i, e) in list.iter().enumerate().skip(1) {
+        assert_eq!(e["status"], "error", "row {} should be refused: {e}", i + 1);
+        assert!(message(e).contains("photo"), "{e}");
+    }
+
+    // A name pattern that climbs out, or is absolute, is refused before anything is rendered.
+    let out2 = t.path().join("nest/out2");
+    let abs = format!("{}/{{slug}}.{{ext}}", s(&t.path().join("abs")));
+    for pattern in ["../{slug}.{ext}", abs.as_str()] {
+        let run = render_sample(&data, &out2, &["x-post"], &["--name", pattern]).expect(2);
+        assert!(run.stderr.contains("name"), "{}", run.stderr);
+    }
+
+    let want = set(&[
+        "people.csv",
+        "nest/out/helene-guerin-x-post.png",
+        "nest/out/report.json",
+    ]);
+    assert_eq!(files(t.path()), want);
+}
+
+// 11. Two rows with the same name do not overwrite each other.
+#[test]
+fn colliding_names_are_numbered_and_noted() {
+    let t = tempdir();
+    let mut text = sample_rows(1);
+    let row = text.lines().nth(1).unwrap().to_string();
+    text.push_str(&row);
+    text.push('\n');
+    let data = write(t.path(), "people.csv", text);
+    let out = t.path().join("out");
+    let run = render_sample(&data, &out, &["x-post"], &[]).expect(0);
+
+    let r = report(&out);
+    let outputs: Vec<&str> = entries(&r).iter().map(|e| e["output"].as_str().unwrap()).collect();
+    assert_eq!(outputs, ["helene-guerin-x-post.png", "helene-guerin-x-post-2.png"]);
+    for o in &outputs {
+        poster(&out.join(o), 1600, 900);
+    }
+    let notes: Vec<&str> = r["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("collision") && n.contains("helene-guerin-x-post-2.png")),
+        "{notes:?}"
+    );
+    assert!(
+        run.stdout.contains("collision"),
+        "the note is shown too: {}",
+        run.stdout
+    );
+}
+
+// Regressions: bugs these end-to-end tests found once.
+
+#[test]
+fn io_error_cause_is_printed_once() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(1));
+    let missing = t.path().join("no-such-template");
+    let run = render_sample(&data, &t.path().join("out"), &["x-post"], &["--template", s(&missing)]).expect(2);
+    assert_eq!(run.stderr.matches("os error 2").count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn check_refuses_the_name_patterns_render_refuses() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(1));
+    let out = t.path().join("out");
+    for pattern in ["../{slug}.{ext}", "{nope}.{ext}"] {
+        #[rustfmt::skip]
+        let run = affiche(&[
+            "check", "samples/campaign.toml", "--data", s(&data), "--photos", "samples/photos",
+            "--out", s(&out), "--preset", "x-post", "--name", pattern,
+        ]);
+        assert_ne!(run.code, Some(0), "check accepts {pattern:?}:\n{}", run.all());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn outputs_have_ordinary_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(1));
+    let out = t.path().join("out");
+    render_sample(&data, &out, &["x-post"], &[]).expect(0);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let normal = mode(&write(t.path(), "probe", ""));
+    for name in ["helene-guerin-x-post.png", "report.json"] {
+        let got = mode(&out.join(name));
+        assert_eq!(
+            got, normal,
+            "{name} is {got:o}, a file created normally here is {normal:o}"
+        );
+    }
+}
