@@ -147,3 +147,29 @@ fn case_upper_keeps_accents_and_wraps_balanced() {
         "accents and apostrophe kept, escaped"
     );
 }
+
+mod common;
+
+/// Names in scripts the slot's font (Bangers) lacks render shaped, right to left
+/// where needed, through the fallback fonts in `fonts/`.
+#[test]
+fn arabic_hebrew_and_cjk_names_render_through_fallbacks() {
+    let (_d, t) = template("[fields.name]\nmin_size = 20\n");
+    for (file, name, family) in [
+        ("script-arabic", "فاطمة الزهراء", "Noto Sans Arabic"),
+        ("script-hebrew", "דוד בן־גוריון", "Noto Sans Hebrew"),
+        ("script-cjk", "山田太郎 王小明", "Droid Sans Fallback"),
+    ] {
+        let record = Record::from_values(1, [("name", name)]);
+        let c = affiche::compose(&t, 0, &record, &RenderOptions::default(), fonts()).unwrap();
+        assert_eq!(c.texts[0].fallback_fonts, [family], "{name}");
+        for (_, frame, ink) in affiche::text_ink(&t, &c, fonts()).unwrap() {
+            assert!(
+                ink.x >= frame.x - 0.5 && ink.x + ink.width <= frame.x + frame.width + 0.5,
+                "{name}: {ink:?}"
+            );
+        }
+        let poster = affiche::rasterize(&t, &c, &record, Some((300, 100)), fonts()).unwrap();
+        common::golden(file, &poster.image);
+    }
+}
