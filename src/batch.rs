@@ -1,21 +1,19 @@
 //! Whole batches: rows × presets rendered in parallel. The only module that
 //! knows about threads; everything it calls is a pure per-poster function.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
-use image::RgbaImage;
 use rayon::prelude::*;
 
 use crate::campaign::Campaign;
-use crate::data::{self, Row, Table};
+use crate::data::{self, Table};
 use crate::error::{Error, Result};
 use crate::fonts::{FontOptions, Fonts};
 use crate::output;
 use crate::preset::Preset;
-use crate::render::{self, Composed, Record, RenderOptions};
-use crate::report::{Entry, Report, Status};
+use crate::render::{self, RenderOptions};
+use crate::report::{Entry, Report};
+use crate::state::{self, Lock, State};
 use crate::template::Template;
 
 /// How a batch runs.
@@ -23,6 +21,8 @@ use crate::template::Template;
 pub struct RunOptions {
     /// Worker threads. Default: 0, one per core.
     pub jobs: usize,
+    /// Render every output even when its inputs did not change. Default: false.
+    pub force: bool,
 }
 
 /// Stack for render threads: deep SVG nesting recurses in usvg and resvg.
@@ -87,58 +87,8 @@ impl Batch {
         Error::from_many(problems)
     }
 
-    /// The text values of one row, by field name (and by raw column name).
-    pub fn values(&self, row: &Row) -> Result<BTreeMap<String, String>> {
-        let mut values = row.values.clone();
-        for (field, pattern) in &self.campaign.fields {
-            let v = data::interpolate(pattern, row).map_err(|c| Error::Data {
-                path: self.table.path.clone(),
-                row: Some(row.number),
-                column: Some(c),
-                message: format!("field {field:?}: pattern {pattern:?} cannot be filled"),
-            })?;
-            values.insert(field.clone(), v);
-        }
-        Ok(values)
-    }
-
-    /// Reads and decodes the row's photos (once, whatever the number of presets).
-    pub fn photos(&self, row: usize, values: &BTreeMap<String, String>) -> Result<BTreeMap<String, Arc<RgbaImage>>> {
-        let mut out = BTreeMap::new();
-        for f in self.template.fields().into_iter().filter(|f| f.kind == "photo") {
-            let value = values.get(&f.name).map(|s| s.trim()).unwrap_or_default();
-            if value.is_empty() {
-                if self.template.rules_for(&f.name).required {
-                    return Err(Error::MissingValue { row, slot: f.name });
-                }
-                continue;
-            }
-            let err = |path: &Path, message: String| Error::Photo {
-                path: path.into(),
-                row,
-                column: f.name.clone(),
-                message,
-            };
-            let path = confined(&self.campaign.photos, value).map_err(|m| err(Path::new(value), m))?;
-            let bytes = std::fs::read(&path).map_err(|e| err(&path, e.to_string()))?;
-            let image = crate::photo::decode(&bytes).map_err(|m| err(&path, m))?;
-            out.insert(f.name, Arc::new(image));
-        }
-        Ok(out)
-    }
-
-    fn record(&self, row: &Row) -> Result<Record> {
-        let values = self.values(row)?;
-        let photos = self.photos(row.number, &values)?;
-        Ok(Record {
-            row: row.number,
-            values,
-            photos,
-        })
-    }
-
     /// Sizes to render: each preset, or the template's own size.
-    fn targets(&self) -> Vec<(String, Option<Preset>)> {
+    pub(crate) fn targets(&self) -> Vec<(String, Option<Preset>)> {
         if self.campaign.presets.is_empty() {
             vec![("template".into(), None)]
         } else {
@@ -227,7 +177,7 @@ impl Batch {
         problems.into_iter().flatten().collect()
     }
 
-    fn variant_index(&self, preset: Option<Preset>) -> usize {
+    pub(crate) fn variant_index(&self, preset: Option<Preset>) -> usize {
         preset.map_or(0, |p| {
             let v = self.template.variant_for(p.width, p.height);
             self.template
@@ -245,6 +195,9 @@ impl Batch {
         let out = &self.campaign.out;
         let (names, mut notes) = self.names()?;
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        let _lock = Lock::take(out)?;
+        state::sweep(out)?;
+        let state = State::open(out)?;
         notes.extend(
             self.table
                 .warnings
@@ -268,7 +221,7 @@ impl Batch {
                 .map(|(i, row)| {
                     let names = &names[i * targets.len()..(i + 1) * targets.len()];
                     let entries = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        self.render_row(row, &targets, names, progress)
+                        self.render_row(row, &targets, names, (!options.force).then_some(&state), progress)
                     }))
                     .unwrap_or_else(|panic| {
                         let message = panic
@@ -296,126 +249,13 @@ impl Batch {
             notes,
             per_row.into_iter().flatten().collect(),
         );
+        let current: Vec<(PathBuf, String)> = report
+            .entries
+            .iter()
+            .filter_map(|e| Some((PathBuf::from(&e.output), e.inputs.clone()?)))
+            .collect();
+        state.compact(&current)?;
         report.write(out)?;
         Ok(report)
     }
-
-    fn failed(&self, row: usize, targets: &[(String, Option<Preset>)], names: &[PathBuf], e: &Error) -> Vec<Entry> {
-        targets
-            .iter()
-            .zip(names)
-            .map(|((t, _), name)| Entry {
-                row,
-                preset: t.clone(),
-                status: Status::Error,
-                output: name.display().to_string(),
-                message: Some(e.to_string()),
-                warnings: vec![],
-                variant: None,
-                texts: vec![],
-            })
-            .collect()
-    }
-
-    /// One row in every target; only an output write error is returned as `Err`.
-    fn render_row(
-        &self,
-        row: &Row,
-        targets: &[(String, Option<Preset>)],
-        names: &[PathBuf],
-        progress: &(dyn Fn() + Sync),
-    ) -> Result<Vec<Entry>> {
-        let record = match self.record(row) {
-            Ok(r) => r,
-            Err(e) => {
-                targets.iter().for_each(|_| progress());
-                return Ok(self.failed(row.number, targets, names, &e));
-            }
-        };
-        let mut composed: BTreeMap<usize, Result<Composed>> = BTreeMap::new();
-        let mut entries = Vec::new();
-        for ((target, preset), name) in targets.iter().zip(names) {
-            let v = self.variant_index(*preset);
-            let c = composed.entry(v).or_insert_with(|| {
-                render::compose(
-                    &self.template,
-                    v,
-                    &record,
-                    &RenderOptions {
-                        overflow: self.campaign.overflow,
-                    },
-                    &self.fonts,
-                )
-            });
-            progress();
-            let one = |e: &Error| {
-                self.failed(
-                    row.number,
-                    std::slice::from_ref(&(target.clone(), *preset)),
-                    std::slice::from_ref(name),
-                    e,
-                )
-            };
-            let poster = match c {
-                Ok(c) => render::rasterize(
-                    &self.template,
-                    c,
-                    &record,
-                    preset.map(|p| (p.width, p.height)),
-                    &self.fonts,
-                ),
-                Err(e) => {
-                    entries.extend(one(e));
-                    continue;
-                }
-            };
-            match poster {
-                Ok(p) => {
-                    output::write_atomic(
-                        &self.campaign.out,
-                        name,
-                        &output::encode(&p.image, self.campaign.encoding),
-                    )?;
-                    entries.push(Entry {
-                        row: row.number,
-                        preset: target.clone(),
-                        status: Status::Ok,
-                        output: name.display().to_string(),
-                        message: None,
-                        warnings: p.warnings,
-                        variant: Some(p.variant),
-                        texts: p.texts,
-                    });
-                }
-                Err(e) => entries.extend(one(&e)),
-            }
-        }
-        Ok(entries)
-    }
-}
-
-/// Resolves a photo value under `base`, refusing anything that leaves it.
-fn confined(base: &Path, value: &str) -> std::result::Result<PathBuf, String> {
-    let rel = Path::new(value);
-    if rel.is_absolute()
-        || rel
-            .components()
-            .any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir))
-    {
-        return Err(format!(
-            "photo path {value:?} must be relative and inside {}",
-            base.display()
-        ));
-    }
-    let root = base
-        .canonicalize()
-        .map_err(|e| format!("photo folder {}: {e}", base.display()))?;
-    let full = root
-        .join(rel)
-        .canonicalize()
-        .map_err(|e| format!("not found in {} ({e})", base.display()))?;
-    if !full.starts_with(&root) || !full.is_file() {
-        return Err(format!("photo path {value:?} must be a file inside {}", base.display()));
-    }
-    Ok(full)
 }

@@ -91,6 +91,9 @@ struct Inputs {
     /// Map a field to a column pattern, e.g. --field 'name={prenom} {nom}' (repeatable).
     #[arg(long = "field", value_parser = parse_field)]
     fields: Vec<(String, String)>,
+    /// Render every poster again, even those whose inputs did not change.
+    #[arg(long)]
+    force: bool,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', default_value_t = 0)]
     jobs: usize,
@@ -227,7 +230,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 indicatif::ProgressBar::hidden()
             };
-            let report = batch.run(&RunOptions { jobs: inputs.jobs }, &|| bar.inc(1))?;
+            let report = batch.run(
+                &RunOptions {
+                    jobs: inputs.jobs,
+                    force: inputs.force,
+                },
+                &|| bar.inc(1),
+            )?;
             bar.finish_and_clear();
             let out = batch.campaign.out.display();
             println!(
@@ -237,6 +246,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 targets,
                 start.elapsed().as_secs_f64()
             );
+            if report.skipped > 0 {
+                println!(
+                    "{} of them unchanged since the last run, skipped (--force renders them again)",
+                    report.skipped
+                );
+            }
             if report.warned() > 0 {
                 println!("{} poster(s) with warnings", report.warned());
             }

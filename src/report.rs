@@ -32,6 +32,10 @@ pub struct Entry {
     pub variant: Option<String>,
     /// How each text value was set.
     pub texts: Vec<TextReport>,
+    /// Not rendered again: the file is there and its inputs did not change.
+    pub skipped: bool,
+    /// Hash of everything the output depends on (template, fonts, values, photos, preset, settings).
+    pub inputs: Option<String>,
 }
 
 /// Everything a batch did.
@@ -43,20 +47,24 @@ pub struct Report {
     pub rendered: usize,
     /// Posters that failed.
     pub failed: usize,
+    /// Posters left as they were (counted in `rendered`): inputs unchanged.
+    pub skipped: usize,
     /// Batch-level notes (renamed colliding outputs, data clean-ups).
     pub notes: Vec<String>,
     pub entries: Vec<Entry>,
 }
 
 impl Report {
-    /// Builds a report from entries, sorting them by row then preset order.
+    /// Builds a report from entries (in row, then preset order).
     pub fn new(template: String, data: String, notes: Vec<String>, entries: Vec<Entry>) -> Report {
         let rendered = entries.iter().filter(|e| e.status == Status::Ok).count();
+        let skipped = entries.iter().filter(|e| e.skipped).count();
         Report {
             template,
             data,
             rendered,
             failed: entries.len() - rendered,
+            skipped,
             notes,
             entries,
         }
@@ -103,6 +111,8 @@ mod tests {
             warnings: vec![],
             variant: None,
             texts: vec![],
+            skipped: false,
+            inputs: None,
         }
     }
 

@@ -201,9 +201,9 @@ fn render_writes_one_png_per_row_and_a_report() {
         poster(&t.path().join(expected[i]), 1080, 1080);
     }
 
-    // Exactly the posters, the report and the input: no temporary file left over.
+    // Exactly the posters, the report, the run's state and lock, and the input: no temporary file left over.
     let mut want = set(&expected);
-    want.extend(set(&["people.csv", "report.json"]));
+    want.extend(set(&["people.csv", "report.json", ".affiche-state", ".affiche.lock"]));
     assert_eq!(files(t.path()), want);
 
     let summary = run.stdout.lines().next().unwrap_or_default();
@@ -342,7 +342,15 @@ fn bad_rows_are_reported_and_the_rest_renders() {
     assert!(m.contains("\"name\""), "message should name the empty field: {m}");
 
     // Failed rows leave no file behind; the summary names the problem.
-    assert_eq!(files(&out), set(&["helene-guerin-x-post.png", "report.json"]));
+    assert_eq!(
+        files(&out),
+        set(&[
+            "helene-guerin-x-post.png",
+            "report.json",
+            ".affiche-state",
+            ".affiche.lock"
+        ])
+    );
     assert!(run.stdout.contains("missing-face.jpg"), "{}", run.stdout);
 }
 
@@ -622,6 +630,8 @@ fn photos_and_names_cannot_leave_their_folders() {
         "people.csv",
         "nest/out/helene-guerin-x-post.png",
         "nest/out/report.json",
+        "nest/out/.affiche-state",
+        "nest/out/.affiche.lock",
     ]);
     assert_eq!(files(t.path()), want);
 }
@@ -706,4 +716,139 @@ fn outputs_have_ordinary_permissions() {
             "{name} is {got:o}, a file created normally here is {normal:o}"
         );
     }
+}
+
+// --- incremental runs, resume and determinism -------------------------------------
+
+/// Bytes of every PNG in `dir`, by name.
+fn pngs(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    files(dir)
+        .into_iter()
+        .filter(|n| n.ends_with(".png"))
+        .map(|n| {
+            let bytes = std::fs::read(dir.join(&n)).unwrap();
+            (n, bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn a_rerun_renders_only_what_changed() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(3));
+    let out = t.path().join("out");
+    render_sample(&data, &out, &["x-post"], &[]).expect(0);
+    let first = pngs(&out);
+    let run = render_sample(&data, &out, &["x-post"], &[]).expect(0);
+    assert_eq!(report(&out)["skipped"], 3, "{}", run.stdout);
+    assert!(run.stdout.contains("unchanged"), "{}", run.stdout);
+
+    // Change row 2's slogan and delete row 3's poster: exactly those two are rendered.
+    let changed = sample_rows(3).replacen(
+        "Paris (1re circonscription),photographer-gray.png,",
+        "Paris (1re circonscription),photographer-gray.png,Nouveau slogan",
+        1,
+    );
+    assert_ne!(changed, sample_rows(3), "the test edits row 2");
+    write(t.path(), "people.csv", &changed);
+    std::fs::remove_file(out.join("marie-eleonore-de-la-tour-d-auvergne-lauraguais-x-post.png")).unwrap();
+    render_sample(&data, &out, &["x-post"], &[]).expect(0);
+    let r = report(&out);
+    let skipped: Vec<bool> = entries(&r).iter().map(|e| e["skipped"].as_bool().unwrap()).collect();
+    assert_eq!(skipped, [true, false, false]);
+    let second = pngs(&out);
+    assert_eq!(first["helene-guerin-x-post.png"], second["helene-guerin-x-post.png"]);
+    assert_ne!(
+        first["jean-baptiste-du-plessis-varenne-x-post.png"],
+        second["jean-baptiste-du-plessis-varenne-x-post.png"]
+    );
+
+    render_sample(&data, &out, &["x-post"], &["--force"]).expect(0);
+    assert_eq!(report(&out)["skipped"], 0, "--force renders everything");
+}
+
+#[test]
+fn output_is_the_same_bytes_whatever_the_jobs_and_row_order() {
+    let t = tempdir();
+    let rows = sample_rows(4);
+    let data = write(t.path(), "people.csv", &rows);
+    let (one, two) = (t.path().join("one"), t.path().join("two"));
+    render_sample(&data, &one, &["x-post"], &["--jobs", "1"]).expect(0);
+    let mut lines: Vec<&str> = rows.lines().collect();
+    lines[1..].reverse();
+    let reversed = write(t.path(), "reversed.csv", lines.join("\n") + "\n");
+    render_sample(&reversed, &two, &["x-post"], &["--jobs", "2"]).expect(0);
+    let (a, b) = (pngs(&one), pngs(&two));
+    assert_eq!(a.len(), 4);
+    assert_eq!(a, b, "same names, same bytes");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_run_killed_mid_batch_resumes_to_the_same_bytes() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(12));
+    let (clean, killed) = (t.path().join("clean"), t.path().join("killed"));
+    render_sample(&data, &clean, &["instagram-square", "x-post"], &[]).expect(0);
+
+    #[rustfmt::skip]
+    let mut child = Command::new(env!("CARGO_BIN_EXE_affiche"))
+        .args(["render", "samples/campaign.toml", "--data", s(&data), "--photos", "samples/photos",
+               "--out", s(&killed), "--preset", "instagram-square", "--preset", "x-post"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill as soon as a few posters exist: mid-batch, with writes in flight.
+    let start = std::time::Instant::now();
+    while pngs(&killed).len() < 3 && start.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let partial = pngs(&killed).len();
+    assert!(partial < 24, "killed before the end ({partial} posters)");
+    for (name, bytes) in pngs(&killed) {
+        assert_eq!(
+            bytes,
+            pngs(&clean)[&name],
+            "{name}: a poster under its final name is complete"
+        );
+    }
+
+    let run = render_sample(&data, &killed, &["instagram-square", "x-post"], &[]).expect(0);
+    assert!(
+        report(&killed)["skipped"].as_u64().unwrap() >= partial as u64 - 2,
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        pngs(&killed),
+        pngs(&clean),
+        "resumed output is byte-identical to a clean run"
+    );
+    let leftovers: Vec<String> = files(&killed).into_iter().filter(|n| n.contains(".tmp")).collect();
+    assert!(
+        leftovers.is_empty() || leftovers.iter().all(|n| n.starts_with(".affiche-")),
+        "{leftovers:?}"
+    );
+}
+
+#[test]
+fn a_second_run_on_the_same_folder_is_refused_while_the_first_holds_it() {
+    let t = tempdir();
+    let out = t.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(out.join(".affiche.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let data = write(t.path(), "people.csv", sample_rows(1));
+    let run = render_sample(&data, &out, &["x-post"], &[]).expect(2);
+    assert!(run.stderr.contains("another affiche run"), "{}", run.stderr);
+    drop(lock);
+    render_sample(&data, &out, &["x-post"], &[]).expect(0);
 }

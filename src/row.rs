@@ -1,0 +1,266 @@
+//! One data row through every preset: values, photos read and decoded once,
+//! outputs skipped when their inputs did not change, posters rendered and
+//! written. Called by [`crate::batch`] from its worker threads.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use image::RgbaImage;
+
+use crate::batch::Batch;
+use crate::data::{self, Row};
+use crate::error::{Error, Result};
+use crate::output;
+use crate::preset::Preset;
+use crate::render::{self, Composed, Record, RenderOptions};
+use crate::report::{Entry, Status};
+use crate::state::{self, State};
+
+/// A photo file read but not decoded: (field, path, bytes).
+type PhotoFile = (String, PathBuf, Vec<u8>);
+
+impl Batch {
+    /// The text values of one row, by field name (and by raw column name).
+    pub fn values(&self, row: &Row) -> Result<BTreeMap<String, String>> {
+        let mut values = row.values.clone();
+        for (field, pattern) in &self.campaign.fields {
+            let v = data::interpolate(pattern, row).map_err(|c| Error::Data {
+                path: self.table.path.clone(),
+                row: Some(row.number),
+                column: Some(c),
+                message: format!("field {field:?}: pattern {pattern:?} cannot be filled"),
+            })?;
+            values.insert(field.clone(), v);
+        }
+        Ok(values)
+    }
+
+    /// Reads the row's photo files, confined to the photo folder.
+    fn photo_files(&self, row: usize, values: &BTreeMap<String, String>) -> Result<Vec<PhotoFile>> {
+        let mut out = Vec::new();
+        for f in self.template.fields().into_iter().filter(|f| f.kind == "photo") {
+            let value = values.get(&f.name).map(|s| s.trim()).unwrap_or_default();
+            if value.is_empty() {
+                if self.template.rules_for(&f.name).required {
+                    return Err(Error::MissingValue { row, slot: f.name });
+                }
+                continue;
+            }
+            let err = |path: &Path, message: String| Error::Photo {
+                path: path.into(),
+                row,
+                column: f.name.clone(),
+                message,
+            };
+            let path = confined(&self.campaign.photos, value).map_err(|m| err(Path::new(value), m))?;
+            let bytes = std::fs::read(&path).map_err(|e| err(&path, e.to_string()))?;
+            out.push((f.name, path, bytes));
+        }
+        Ok(out)
+    }
+
+    fn decode(row: usize, files: &[PhotoFile]) -> Result<BTreeMap<String, Arc<RgbaImage>>> {
+        let mut out = BTreeMap::new();
+        for (field, path, bytes) in files {
+            let image = crate::photo::decode(bytes).map_err(|message| Error::Photo {
+                path: path.clone(),
+                row,
+                column: field.clone(),
+                message,
+            })?;
+            out.insert(field.clone(), Arc::new(image));
+        }
+        Ok(out)
+    }
+
+    /// Reads and decodes the row's photos (once, whatever the number of presets).
+    pub fn photos(&self, row: usize, values: &BTreeMap<String, String>) -> Result<BTreeMap<String, Arc<RgbaImage>>> {
+        Self::decode(row, &self.photo_files(row, values)?)
+    }
+
+    /// The row as a [`Record`], photos decoded.
+    pub(crate) fn record(&self, row: &Row) -> Result<Record> {
+        let values = self.values(row)?;
+        let photos = self.photos(row.number, &values)?;
+        Ok(Record {
+            row: row.number,
+            values,
+            photos,
+        })
+    }
+
+    /// Entries for a row that fails before any preset renders.
+    pub(crate) fn failed(
+        &self,
+        row: usize,
+        targets: &[(String, Option<Preset>)],
+        names: &[PathBuf],
+        e: &Error,
+    ) -> Vec<Entry> {
+        targets
+            .iter()
+            .zip(names)
+            .map(|((t, _), name)| Entry {
+                row,
+                preset: t.clone(),
+                status: Status::Error,
+                output: name.display().to_string(),
+                message: Some(e.to_string()),
+                warnings: vec![],
+                variant: None,
+                texts: vec![],
+                skipped: false,
+                inputs: None,
+            })
+            .collect()
+    }
+
+    /// Hash of everything one output depends on.
+    fn input_hash(&self, values: &BTreeMap<String, String>, files: &[PhotoFile], target: &str, name: &Path) -> String {
+        let values = serde_json::to_vec(values).expect("strings serialize");
+        let settings = format!(
+            "{:?} {:?} {target} {}",
+            self.campaign.encoding,
+            self.campaign.overflow,
+            name.display()
+        );
+        let mut parts: Vec<&[u8]> = vec![
+            &self.template.fingerprint,
+            &self.fonts.fingerprint,
+            &values,
+            settings.as_bytes(),
+        ];
+        for (field, _, bytes) in files {
+            parts.push(field.as_bytes());
+            parts.push(bytes);
+        }
+        state::input_hash(parts)
+    }
+
+    /// One row in every target; only an output write error is returned as `Err`.
+    pub(crate) fn render_row(
+        &self,
+        row: &Row,
+        targets: &[(String, Option<Preset>)],
+        names: &[PathBuf],
+        state: Option<&State>,
+        progress: &(dyn Fn() + Sync),
+    ) -> Result<Vec<Entry>> {
+        let fail = |e: Error| {
+            targets.iter().for_each(|_| progress());
+            Ok(self.failed(row.number, targets, names, &e))
+        };
+        let values = match self.values(row) {
+            Ok(v) => v,
+            Err(e) => return fail(e),
+        };
+        let files = match self.photo_files(row.number, &values) {
+            Ok(f) => f,
+            Err(e) => return fail(e),
+        };
+        let hashes: Vec<String> = targets
+            .iter()
+            .zip(names)
+            .map(|((t, _), name)| self.input_hash(&values, &files, t, name))
+            .collect();
+        let current = |i: usize| state.is_some_and(|s| s.is_current(&names[i], &hashes[i]));
+        let mut entries = Vec::new();
+        let mut record: Option<Record> = None;
+        let mut composed: BTreeMap<usize, Result<Composed>> = BTreeMap::new();
+        for (i, ((target, preset), name)) in targets.iter().zip(names).enumerate() {
+            let mut entry = Entry {
+                row: row.number,
+                preset: target.clone(),
+                status: Status::Ok,
+                output: name.display().to_string(),
+                message: None,
+                warnings: vec![],
+                variant: None,
+                texts: vec![],
+                skipped: current(i),
+                inputs: Some(hashes[i].clone()),
+            };
+            if entry.skipped {
+                progress();
+                entries.push(entry);
+                continue;
+            }
+            // Photos are decoded only when some preset of the row needs rendering.
+            let record = match &record {
+                Some(r) => r,
+                None => match Self::decode(row.number, &files) {
+                    Ok(photos) => record.insert(Record {
+                        row: row.number,
+                        values: values.clone(),
+                        photos,
+                    }),
+                    Err(e) => return fail(e),
+                },
+            };
+            let v = self.variant_index(*preset);
+            let options = RenderOptions {
+                overflow: self.campaign.overflow,
+            };
+            let c = composed
+                .entry(v)
+                .or_insert_with(|| render::compose(&self.template, v, record, &options, &self.fonts));
+            let poster = match c {
+                Ok(c) => render::rasterize(
+                    &self.template,
+                    c,
+                    record,
+                    preset.map(|p| (p.width, p.height)),
+                    &self.fonts,
+                )
+                .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            progress();
+            match poster {
+                Ok(p) => {
+                    output::write_atomic(
+                        &self.campaign.out,
+                        name,
+                        &output::encode(&p.image, self.campaign.encoding),
+                    )?;
+                    if let Some(s) = state {
+                        s.record(name, &hashes[i])?;
+                    }
+                    (entry.warnings, entry.variant, entry.texts) = (p.warnings, Some(p.variant), p.texts);
+                }
+                Err(message) => {
+                    (entry.status, entry.message, entry.inputs) = (Status::Error, Some(message), None);
+                }
+            }
+            entries.push(entry);
+        }
+        Ok(entries)
+    }
+}
+
+/// Resolves a photo value under `base`, refusing anything that leaves it.
+fn confined(base: &Path, value: &str) -> std::result::Result<PathBuf, String> {
+    let rel = Path::new(value);
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(format!(
+            "photo path {value:?} must be relative and inside {}",
+            base.display()
+        ));
+    }
+    let root = base
+        .canonicalize()
+        .map_err(|e| format!("photo folder {}: {e}", base.display()))?;
+    let full = root
+        .join(rel)
+        .canonicalize()
+        .map_err(|e| format!("not found in {} ({e})", base.display()))?;
+    if !full.starts_with(&root) || !full.is_file() {
+        return Err(format!("photo path {value:?} must be a file inside {}", base.display()));
+    }
+    Ok(full)
+}
