@@ -138,6 +138,13 @@ pub(crate) fn fill_svg(variant: &Variant, values: &BTreeMap<String, String>, tex
         );
         edits.push((slot.range.clone(), el));
     }
+    // The static background is drawn from its cache: hide it here, in <defs> so
+    // that what it defines stays referenceable.
+    for r in variant.background.iter().flat_map(|b| &b.drawables) {
+        edits.push((r.start..r.start, "<defs>".into()));
+        edits.push((r.end..r.end, "</defs>".into()));
+    }
+    // Stable: a `</defs>` and the next `<defs>` at one position keep their order.
     edits.sort_by_key(|(r, _)| r.start);
     let src = &variant.source;
     let mut out = String::with_capacity(src.len() + 4096);

@@ -23,6 +23,7 @@ pub mod data;
 pub mod error;
 pub mod fill;
 pub mod fonts;
+mod layers;
 pub mod output;
 pub mod photo;
 pub mod preset;

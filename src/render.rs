@@ -158,15 +158,21 @@ pub fn rasterize(
         row: record.row,
         message: e.to_string(),
     })?;
-    let mut pixmap = tiny_skia::Pixmap::new(w, h).ok_or_else(|| Error::Render {
+    let transform = tiny_skia::Transform::from_row(scale, 0.0, 0.0, scale, ox, oy);
+    let fail = |message: String| Error::Render {
         row: record.row,
-        message: format!("cannot allocate a {w}×{h} image"),
-    })?;
-    resvg::render(
-        &tree,
-        tiny_skia::Transform::from_row(scale, 0.0, 0.0, scale, ox, oy),
-        &mut pixmap.as_mut(),
-    );
+        message,
+    };
+    let mut pixmap = match &v.background {
+        // Start from the cached static background: same pixels, drawn once.
+        Some(_) => template
+            .backgrounds
+            .get(template, composed.variant, (w, h), transform, fonts)
+            .map(|bg| bg.as_ref().clone())
+            .ok_or_else(|| fail(format!("the static background of variant {:?} cannot be drawn", v.name)))?,
+        None => tiny_skia::Pixmap::new(w, h).ok_or_else(|| fail(format!("cannot allocate a {w}×{h} image")))?,
+    };
+    resvg::render(&tree, transform, &mut pixmap.as_mut());
     let mut image = RgbaImage::new(w, h);
     for (dst, src) in image.pixels_mut().zip(pixmap.pixels()) {
         let c = src.demultiply();
@@ -273,5 +279,45 @@ pub(crate) fn asset_kind(assets: &BTreeMap<String, Arc<Vec<u8>>>, href: &str) ->
         b"RIFF" => Some(usvg::ImageKind::WEBP(data)),
         b"GIF8" => Some(usvg::ImageKind::GIF(data)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cached background plus the per-row foreground gives the very pixels
+    /// of drawing the whole document at once.
+    #[test]
+    fn cached_background_gives_identical_pixels() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let fonts = Fonts::from_dir(root.join("fonts")).unwrap();
+        let mut template = Template::load(root.join("templates/hero"), &fonts).unwrap();
+        let mut record = Record::from_values(
+            1,
+            [
+                ("name", "Zoé LE GOFF-KERMARREC"),
+                ("constituency", "Paris (1re circonscription)"),
+            ],
+        );
+        let photo = image::RgbaImage::from_fn(40, 50, |x, y| image::Rgba([(x * 6) as u8, (y * 5) as u8, 90, 255]));
+        record.photos.insert("photo".into(), Arc::new(photo));
+        let options = RenderOptions::default();
+        for size in [(216, 270), (320, 180)] {
+            let variant = template
+                .variants
+                .iter()
+                .position(|v| std::ptr::eq(v, template.variant_for(size.0, size.1)))
+                .unwrap();
+            assert!(
+                template.variants[variant].background.is_some(),
+                "the hero template has a static background"
+            );
+            let cached = render(&template, &record, Some(size), &options, &fonts).unwrap().image;
+            let saved = template.variants[variant].background.take();
+            let whole = render(&template, &record, Some(size), &options, &fonts).unwrap().image;
+            template.variants[variant].background = saved;
+            assert!(cached == whole, "{size:?}: layered and whole renders differ");
+        }
     }
 }

@@ -103,6 +103,8 @@ pub struct Variant {
     pub(crate) removals: Vec<Range<usize>>,
     /// `<style>` elements' text, needed to measure text as it will be drawn.
     pub(crate) styles: String,
+    /// The static part drawn before any slot, rendered once per size.
+    pub(crate) background: Option<crate::layers::Background>,
 }
 
 impl Variant {
@@ -129,6 +131,8 @@ pub struct Template {
     pub fallbacks: Vec<String>,
     /// Hash of the manifest, every variant and every referenced file, for incremental runs.
     pub fingerprint: [u8; 32],
+    /// Rendered static backgrounds, by variant and size.
+    pub(crate) backgrounds: crate::layers::Cache,
     /// Template-local files referenced by `<image href>`, read once at load.
     pub(crate) assets: Arc<BTreeMap<String, Arc<Vec<u8>>>>,
 }
@@ -228,6 +232,7 @@ impl Template {
         }
         let mut template = Template {
             fingerprint: *hasher.finalize().as_bytes(),
+            backgrounds: Default::default(),
             fallbacks,
             name,
             path: path.to_path_buf(),
@@ -342,6 +347,13 @@ fn load_variant(
         }
     }
     Error::from_many(problems)?;
+    let dynamic: Vec<Range<usize>> = found
+        .texts
+        .iter()
+        .map(|s| s.range.clone())
+        .chain(found.photos.iter().map(|s| s.range.clone()))
+        .chain(found.removals.iter().cloned())
+        .collect();
     Ok(Variant {
         name: stem(file),
         path: file.to_path_buf(),
@@ -350,6 +362,7 @@ fn load_variant(
         texts: found.texts,
         photos: found.photos,
         placeholders: found.placeholders,
+        background: crate::layers::background(&source, &dynamic),
         source,
         removals: found.removals,
         styles: found.styles,
