@@ -91,9 +91,43 @@ impl Report {
     }
 
     /// Writes the report as pretty JSON, atomically, into `dir/report.json`.
+    /// Also writes `report.csv` for spreadsheet users.
     pub fn write(&self, dir: &Path) -> Result<std::path::PathBuf> {
         let json = serde_json::to_vec_pretty(self).expect("report serializes");
+        crate::output::write_atomic(dir, Path::new("report.csv"), &self.csv())?;
         crate::output::write_atomic(dir, Path::new("report.json"), &json)
+    }
+
+    /// The entries as CSV (UTF-8 with BOM, so Excel reads the accents), one line each.
+    pub fn csv(&self) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+        let header = ["row", "preset", "status", "output", "skipped", "message", "warnings"];
+        w.write_record(header).expect("writing to memory");
+        for e in &self.entries {
+            let status = if e.status == Status::Ok { "ok" } else { "error" };
+            let fields = [
+                e.row.to_string(),
+                e.preset.clone(),
+                status.into(),
+                e.output.clone(),
+                e.skipped.to_string(),
+                e.message.clone().unwrap_or_default(),
+                e.warnings.join(" | "),
+            ];
+            w.write_record(fields.iter().map(|f| defuse(f)))
+                .expect("writing to memory");
+        }
+        w.into_inner().expect("writing to memory")
+    }
+}
+
+/// A spreadsheet runs a cell starting with `=`, `+`, `-`, `@` (or a tab or CR
+/// before them) as a formula: a value from a data file must never become one.
+fn defuse(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
     }
 }
 
@@ -114,6 +148,23 @@ mod tests {
             skipped: false,
             inputs: None,
         }
+    }
+
+    #[test]
+    fn csv_report_defuses_formulas() {
+        let mut bad = entry(2, false);
+        bad.message = Some("=HYPERLINK(\"http://x\")".into());
+        bad.output = "-2.png".into();
+        let r = Report::new("t".into(), "d".into(), vec![], vec![entry(1, true), bad]);
+        let text = String::from_utf8(r.csv()).unwrap();
+        let mut rows = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+        assert_eq!(
+            rows[0].iter().take(4).collect::<Vec<_>>(),
+            ["1", "x-post", "ok", "1.png"]
+        );
+        assert_eq!(&rows[1][5], "'=HYPERLINK(\"http://x\")");
+        assert_eq!(&rows[1][3], "'-2.png");
     }
 
     #[test]

@@ -203,7 +203,13 @@ fn render_writes_one_png_per_row_and_a_report() {
 
     // Exactly the posters, the report, the run's state and lock, and the input: no temporary file left over.
     let mut want = set(&expected);
-    want.extend(set(&["people.csv", "report.json", ".affiche-state", ".affiche.lock"]));
+    want.extend(set(&[
+        "people.csv",
+        "report.json",
+        "report.csv",
+        ".affiche-state",
+        ".affiche.lock",
+    ]));
     assert_eq!(files(t.path()), want);
 
     let summary = run.stdout.lines().next().unwrap_or_default();
@@ -347,6 +353,7 @@ fn bad_rows_are_reported_and_the_rest_renders() {
         set(&[
             "helene-guerin-x-post.png",
             "report.json",
+            "report.csv",
             ".affiche-state",
             ".affiche.lock"
         ])
@@ -630,6 +637,7 @@ fn photos_and_names_cannot_leave_their_folders() {
         "people.csv",
         "nest/out/helene-guerin-x-post.png",
         "nest/out/report.json",
+        "nest/out/report.csv",
         "nest/out/.affiche-state",
         "nest/out/.affiche.lock",
     ]);
