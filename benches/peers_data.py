@@ -120,7 +120,7 @@ def check(w, rows, names):
         report = {(e["row"], e["preset"]): e for e in json.load(open(f"{w}/affiche/report.json"))["entries"]}
     centres = {}  # row -> centre pixel of its photo, which xMidYMid slice puts at the frame's centre
     good = {}
-    for tool in [t for t in ("affiche", "resvg", "rsvg-convert") if os.path.isdir(f"{w}/{tool}")]:
+    for tool in [t for t in ("affiche", "resvg", "rsvg-convert") if os.path.isdir(f"{w}/{t}")]:
         good[tool] = 0
         for i in range(1, rows + 1):
             for p in names:

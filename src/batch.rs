@@ -141,40 +141,74 @@ impl Batch {
 
     /// Lists every problem without rendering: bad cells, missing or undecodable
     /// photos, values that cannot fit. Empty when the batch would render cleanly.
-    pub fn check(&self) -> Vec<Error> {
+    /// `budget`: longest acceptable render of one poster; `None` skips the timing.
+    pub fn check(&self, budget: Option<std::time::Duration>) -> Vec<Error> {
         let targets = self.targets();
         if let Err(e) = self.names() {
             return vec![e];
         }
+        let options = RenderOptions {
+            overflow: self.campaign.overflow,
+        };
+        let mut variants: Vec<usize> = targets.iter().map(|(_, p)| self.variant_index(*p)).collect();
+        variants.sort_unstable();
+        variants.dedup();
         let problems: Vec<Vec<Error>> = self
             .table
             .rows
             .par_iter()
-            .map(|row| {
-                let record = match self.record(row) {
-                    Ok(r) => r,
-                    Err(e) => return vec![e],
-                };
-                let mut variants: Vec<usize> = targets.iter().map(|(_, p)| self.variant_index(*p)).collect();
-                variants.dedup();
-                variants
-                    .into_iter()
-                    .filter_map(|v| {
-                        render::compose(
-                            &self.template,
-                            v,
-                            &record,
-                            &RenderOptions {
-                                overflow: self.campaign.overflow,
-                            },
-                            &self.fonts,
-                        )
-                        .err()
-                    })
-                    .collect()
+            .map(|row| match self.record(row) {
+                Ok(record) => variants
+                    .iter()
+                    .filter_map(|&v| render::compose(&self.template, v, &record, &options, &self.fonts).err())
+                    .collect(),
+                Err(e) => vec![e],
             })
             .collect();
-        problems.into_iter().flatten().collect()
+        let mut problems: Vec<Error> = problems.into_iter().flatten().collect();
+        if let Some(budget) = budget {
+            problems.extend(self.check_render_time(&targets, &options, budget));
+        }
+        problems
+    }
+
+    /// Renders one poster per target at a quarter of its width and height and
+    /// extrapolates: a template that would take pathologically long (huge blurs,
+    /// whose cost grows with the pixel area) is caught before a batch starts,
+    /// while `check` itself stays quick.
+    fn check_render_time(
+        &self,
+        targets: &[(String, Option<Preset>)],
+        options: &RenderOptions,
+        budget: std::time::Duration,
+    ) -> Vec<Error> {
+        let Some(record) = self.table.rows.iter().find_map(|r| self.record(r).ok()) else {
+            return Vec::new();
+        };
+        let mut problems = Vec::new();
+        for (name, preset) in targets {
+            let v = self.variant_index(*preset);
+            let variant = &self.template.variants[v];
+            let (w, h) = preset.map_or((variant.width as u32, variant.height as u32), |p| (p.width, p.height));
+            let Ok(composed) = render::compose(&self.template, v, &record, options, &self.fonts) else {
+                continue;
+            };
+            let start = std::time::Instant::now();
+            let small = ((w / 4).max(1), (h / 4).max(1));
+            let _ = render::rasterize(&self.template, &composed, &record, Some(small), &self.fonts);
+            let estimate = start.elapsed() * 16;
+            if estimate > budget {
+                problems.push(Error::Template {
+                    path: variant.path.clone(),
+                    message: format!(
+                        "one {name} poster would take about {:.0} s to render (budget {} s): simplify large blurs or filters",
+                        estimate.as_secs_f64(),
+                        budget.as_secs_f64()
+                    ),
+                });
+            }
+        }
+        problems
     }
 
     pub(crate) fn variant_index(&self, preset: Option<Preset>) -> usize {

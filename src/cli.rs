@@ -32,7 +32,13 @@ enum Command {
     Render(Inputs),
     /// Check template, data and photos without rendering; list every problem.
     #[command(after_help = "Example:\n  affiche check samples/campaign.toml")]
-    Check(Inputs),
+    Check {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Longest acceptable render of one poster, in seconds (estimated from a quarter-size render; 0 skips).
+        #[arg(long, default_value_t = 10.0)]
+        time_budget: f64,
+    },
     /// List the built-in presets.
     Presets,
     /// List templates in a folder, one per line, name first.
@@ -197,9 +203,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check(inputs) => {
+        Command::Check { inputs, time_budget } => {
             let batch = Batch::load(inputs.campaign()?)?;
-            let problems = batch.check();
+            let budget = (time_budget > 0.0).then(|| std::time::Duration::from_secs_f64(time_budget));
+            let problems = batch.check(budget);
             for p in &problems {
                 println!("{p}");
             }

@@ -144,8 +144,9 @@ pub(crate) fn fill_svg(variant: &Variant, values: &BTreeMap<String, String>, tex
         edits.push((r.start..r.start, "<defs>".into()));
         edits.push((r.end..r.end, "</defs>".into()));
     }
-    // Stable: a `</defs>` and the next `<defs>` at one position keep their order.
-    edits.sort_by_key(|(r, _)| r.start);
+    // Stable, and insertions before a removal starting at the same byte: a
+    // `</defs>` and the next `<defs>` at one position keep their order.
+    edits.sort_by_key(|(r, _)| (r.start, r.end));
     let src = &variant.source;
     let mut out = String::with_capacity(src.len() + 4096);
     let mut at = 0;

@@ -411,7 +411,7 @@ fn unknown_campaign_key_is_a_usage_error() {
         .unwrap()
         .replace("colour = \"red\"\n", "");
     write(t.path(), "campaign.toml", good);
-    affiche(&["check", s(&campaign), "--out", s(&out)]).expect(0);
+    affiche(&["check", s(&campaign), "--out", s(&out), "--time-budget", "0"]).expect(0);
 }
 
 #[test]
@@ -455,7 +455,7 @@ fn check_passes_good_data_without_writing() {
     let out = t.path().join("out");
     #[rustfmt::skip]
     let run = affiche(&[
-        "check", "samples/campaign.toml", "--data", s(&data), "--photos", "samples/photos",
+        "check", "--time-budget", "0", "samples/campaign.toml", "--data", s(&data), "--photos", "samples/photos",
         "--out", s(&out), "--preset", "instagram-square", "--preset", "x-post",
     ]);
     run.expect(0);
@@ -469,7 +469,7 @@ fn check_lists_every_bad_row_and_writes_nothing() {
     let out = t.path().join("out");
     #[rustfmt::skip]
     let run = affiche(&[
-        "check", "samples/campaign.toml", "--data", s(&data), "--photos", "samples/photos",
+        "check", "--time-budget", "0", "samples/campaign.toml", "--data", s(&data), "--photos", "samples/photos",
         "--out", s(&out), "--preset", "x-post",
     ]);
     let run = run.expect(1);
@@ -700,7 +700,7 @@ fn check_refuses_the_name_patterns_render_refuses() {
     for pattern in ["../{slug}.{ext}", "{nope}.{ext}"] {
         #[rustfmt::skip]
         let run = affiche(&[
-            "check", "samples/campaign.toml", "--data", s(&data), "--photos", "samples/photos",
+            "check", "--time-budget", "0", "samples/campaign.toml", "--data", s(&data), "--photos", "samples/photos",
             "--out", s(&out), "--preset", "x-post", "--name", pattern,
         ]);
         assert_ne!(run.code, Some(0), "check accepts {pattern:?}:\n{}", run.all());
@@ -859,4 +859,35 @@ fn a_second_run_on_the_same_folder_is_refused_while_the_first_holds_it() {
     assert!(run.stderr.contains("another affiche run"), "{}", run.stderr);
     drop(lock);
     render_sample(&data, &out, &["x-post"], &[]).expect(0);
+}
+
+#[test]
+fn check_flags_a_template_too_slow_to_render() {
+    let t = tempdir();
+    let blurs: String = (0..150)
+        .map(|i| {
+            format!(
+                "<rect x=\"{}\" y=\"0\" width=\"1080\" height=\"1080\" fill=\"#f0f\" filter=\"url(#b)\"/>",
+                i % 7
+            )
+        })
+        .collect();
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1080\" height=\"1080\">\
+         <filter id=\"b\"><feGaussianBlur stdDeviation=\"40\"/></filter>{blurs}\
+         <rect id=\"name-box\" x=\"40\" y=\"40\" width=\"1000\" height=\"200\"/>\
+         <text id=\"name\" font-family=\"Anton\" font-size=\"100\">x</text></svg>"
+    );
+    let template = write(t.path(), "slow.svg", svg);
+    let data = write(t.path(), "people.csv", "name\nLéa ROY\n");
+    // 150 full-canvas blurs: estimated ~40 s a poster here (1,500 measured 398 s), far over a 1 s budget.
+    #[rustfmt::skip]
+    let run = affiche(&["check", "--template", s(&template), "--data", s(&data), "--out", s(&t.path().join("out")),
+                        "--time-budget", "1"]);
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(
+        run.stdout.contains("would take about") && run.stdout.contains("slow.svg"),
+        "{}",
+        run.all()
+    );
 }
