@@ -119,6 +119,19 @@ impl Fonts {
         // Nothing may be read from disk behind our back: photos and template
         // images are served by `render` itself.
         opt.image_href_resolver.resolve_string = Box::new(|_, _| None);
+        // resvg decodes embedded images without limits: refuse any whose header
+        // claims more pixels than a photo may have, before it is decoded.
+        let default_data = resvg::usvg::ImageHrefResolver::default_data_resolver();
+        opt.image_href_resolver.resolve_data = Box::new(move |mime, data, opts| {
+            let dims = image::ImageReader::new(std::io::Cursor::new(data.as_slice()))
+                .with_guessed_format()
+                .ok()
+                .and_then(|r| r.into_dimensions().ok());
+            match dims {
+                Some((w, h)) if w > crate::photo::MAX_SIDE || h > crate::photo::MAX_SIDE => None,
+                _ => default_data(mime, data, opts),
+            }
+        });
         opt.font_resolver.select_fallback = Box::new(move |c, exclude, db| fallback(c, exclude, db, fallbacks));
         opt
     }

@@ -19,6 +19,9 @@ pub const MAX_NODES: u32 = 500_000;
 /// Deepest element nesting accepted in a template.
 pub const MAX_DEPTH: usize = 256;
 
+/// Largest `data:` URI accepted in a template, in bytes.
+pub const MAX_DATA_URI: usize = 8 << 20;
+
 /// Largest file a template may reference, in bytes.
 const MAX_ASSET_BYTES: u64 = 32 << 20;
 
@@ -206,6 +209,11 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
             let Some(field) = field else {
                 if !href.starts_with("data:") {
                     found.hrefs.push(href.to_string());
+                } else if href.len() > MAX_DATA_URI {
+                    return Err(err(format!(
+                        "an embedded data: image of {} bytes is over the {MAX_DATA_URI}-byte limit",
+                        href.len()
+                    )));
                 }
                 continue;
             };
@@ -367,7 +375,24 @@ pub(crate) fn read_asset(folder: &Path, href: &str) -> std::result::Result<Vec<u
             meta.len()
         ));
     }
-    std::fs::read(&full).map_err(|e| format!("<image href={href:?}>: {e}"))
+    let bytes = std::fs::read(&full).map_err(|e| format!("<image href={href:?}>: {e}"))?;
+    // resvg decodes referenced images itself, without limits: check the size
+    // their header claims before it ever sees them.
+    let reader = image::ImageReader::new(std::io::Cursor::new(&bytes)).with_guessed_format();
+    if let Ok(reader) = reader
+        && reader.format().is_some()
+    {
+        let (w, h) = reader
+            .into_dimensions()
+            .map_err(|e| format!("<image href={href:?}>: unreadable image ({e})"))?;
+        let side = crate::photo::MAX_SIDE;
+        if w > side || h > side {
+            return Err(format!(
+                "<image href={href:?}>: {w}×{h} pixels is over the {side}-pixel limit"
+            ));
+        }
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]

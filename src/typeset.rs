@@ -26,6 +26,13 @@ pub enum Overflow {
     Warn,
 }
 
+/// Longest value a text slot accepts (official names reach 51, labels 53).
+pub const MAX_CHARS: usize = 400;
+/// Most words a text slot accepts.
+pub const MAX_WORDS: usize = 40;
+/// Most lines a value may wrap to, whatever the manifest says.
+pub const MAX_LINES: usize = 4;
+
 /// How one text value was set.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TextReport {
@@ -64,12 +71,24 @@ pub(crate) fn set(
             slot: slot.field.clone(),
         });
     }
+    // Line breaking enumerates breakings: bound the work a hostile value can cause.
+    let words = raw.split_whitespace().count();
+    if raw.chars().count() > MAX_CHARS || words > MAX_WORDS {
+        return Err(Error::TextOverflow {
+            row,
+            slot: slot.field.clone(),
+            message: format!(
+                "value of {} characters and {words} words is over the limit ({MAX_CHARS} characters, {MAX_WORDS} words) for a text slot",
+                raw.chars().count()
+            ),
+        });
+    }
     let text = rules.case.apply(raw);
     let max_size = rules.max_size.or(slot.font_size).unwrap_or(slot.frame.height);
     let fit_rules = FitRules {
         max_size,
         min_size: rules.min_size.unwrap_or(max_size * 0.4).min(max_size),
-        max_lines: rules.max_lines.max(1),
+        max_lines: rules.max_lines.clamp(1, MAX_LINES),
         line_height: rules.line_height,
         align: rules.align,
         valign: rules.valign,

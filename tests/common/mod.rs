@@ -1,4 +1,6 @@
 //! Shared by the integration tests: golden-image comparison.
+// Each test crate uses part of this module.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
