@@ -891,3 +891,28 @@ fn check_flags_a_template_too_slow_to_render() {
         run.all()
     );
 }
+
+#[test]
+fn jpeg_and_webp_outputs_decode_at_the_preset_size() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(1));
+    for (format, ext, magic) in [("jpg", "jpg", &b"\xFF\xD8\xFF"[..]), ("webp", "webp", b"RIFF")] {
+        let out = t.path().join(format);
+        render_sample(
+            &data,
+            &out,
+            &["facebook-link"],
+            &["--format", format, "--quality", "80"],
+        )
+        .expect(0);
+        let path = out.join(format!("helene-guerin-facebook-link.{ext}"));
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            bytes.starts_with(magic),
+            "{} has the {format} signature",
+            path.display()
+        );
+        let img = image::load_from_memory(&bytes).unwrap();
+        assert_eq!((img.width(), img.height()), (1200, 630), "{format}");
+    }
+}
