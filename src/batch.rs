@@ -47,13 +47,18 @@ impl Batch {
         })?;
         let template = Template::load(&campaign.template, &fonts)?;
         let table = data::load(&campaign.data)?;
-        let batch = Batch {
+        let mut batch = Batch {
             campaign,
             fonts,
             template,
             table,
         };
         batch.check_bindings()?;
+        if let Some((i, n)) = batch.campaign.shard {
+            let keep: Vec<bool> = batch.table.rows.iter().map(|r| batch.shard_of(r, n) == i).collect();
+            let mut keep = keep.into_iter();
+            batch.table.rows.retain(|_| keep.next().unwrap_or(false));
+        }
         Ok(batch)
     }
 
@@ -85,6 +90,21 @@ impl Batch {
             }
         }
         Error::from_many(problems)
+    }
+
+    /// The share (1..=n) a row belongs to: from a hash of its name (its slug
+    /// source), so a row keeps its shard when rows are added or reordered, and
+    /// rows with the same name (numbered `-2`, `-3`) share one.
+    fn shard_of(&self, row: &data::Row, n: usize) -> usize {
+        let values = self.values(row).unwrap_or_else(|_| row.values.clone());
+        let key = values
+            .get("slug")
+            .or(values.get("name"))
+            .cloned()
+            .unwrap_or_else(|| format!("row-{}", row.number));
+        let hash = blake3::hash(output::slug(&key).as_bytes());
+        let n64 = u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 bytes"));
+        (n64 % n as u64) as usize + 1
     }
 
     /// Sizes to render: each preset, or the template's own size.

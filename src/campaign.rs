@@ -36,6 +36,8 @@ pub struct CampaignFile {
     pub fonts: Option<Vec<PathBuf>>,
     /// Text that cannot fit: `error`, `truncate` or `warn`. Default: `error`.
     pub overflow: Option<Overflow>,
+    /// Render only share I of N of the rows, as `"I/N"` (1-based). Default: all rows.
+    pub shard: Option<String>,
     /// Also use the operating system's fonts. Default: false (renders the same everywhere).
     pub system_fonts: Option<bool>,
     /// Field → `{column}` pattern. Fields not listed bind to the column of the same name.
@@ -80,11 +82,26 @@ impl CampaignFile {
             quality,
             fonts,
             system_fonts,
-            overflow
+            overflow,
+            shard
         );
         self.fields.extend(other.fields);
         self
     }
+}
+
+/// `"2/8"` → `(2, 8)`, with 1 ≤ I ≤ N.
+fn parse_shard(text: &str) -> std::result::Result<(usize, usize), String> {
+    let bad = || format!("shard {text:?} is not I/N with 1 ≤ I ≤ N (e.g. 2/8)");
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n) = (
+        i.trim().parse::<usize>().map_err(|_| bad())?,
+        n.trim().parse::<usize>().map_err(|_| bad())?,
+    );
+    if i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
 }
 
 /// `samples/../out` → `out`: lexical, so messages show the paths people expect.
@@ -126,6 +143,8 @@ pub struct Campaign {
     pub fonts: Vec<PathBuf>,
     pub system_fonts: bool,
     pub overflow: Overflow,
+    /// `(I, N)`: render only the rows of share I (1-based) of N.
+    pub shard: Option<(usize, usize)>,
     pub fields: BTreeMap<String, String>,
 }
 
@@ -183,6 +202,7 @@ impl Campaign {
             fonts,
             system_fonts: file.system_fonts.unwrap_or(false),
             overflow: file.overflow.unwrap_or_default(),
+            shard: file.shard.as_deref().map(parse_shard).transpose().map_err(err)?,
             fields: file.fields,
         })
     }
@@ -213,6 +233,14 @@ mod tests {
         assert_eq!(c.presets[0].name, "x-post");
         assert_eq!(c.fields["name"], "{prenom} {nom}");
         assert_eq!(c.name, DEFAULT_NAME);
+    }
+
+    #[test]
+    fn shards_parse_and_reject_nonsense() {
+        assert_eq!(parse_shard("2/8"), Ok((2, 8)));
+        for bad in ["0/3", "4/3", "1", "a/b", "1/0"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -41,6 +41,9 @@ enum Command {
     },
     /// List the built-in presets.
     Presets,
+    /// Work with reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// List templates in a folder, one per line, name first.
     Templates {
         /// Folder holding templates. Default: templates
@@ -54,6 +57,20 @@ enum Command {
         /// Font folders. Default: fonts
         #[arg(long = "fonts")]
         fonts: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Merge the report.json of several shards into one.
+    #[command(after_help = "Example:\n  affiche report merge out/shard-*/report.json --out out/report.json")]
+    Merge {
+        /// Reports to merge.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Merged report to write (a .json file; a .csv is written beside it).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -97,6 +114,9 @@ struct Inputs {
     /// Map a field to a column pattern, e.g. --field 'name={prenom} {nom}' (repeatable).
     #[arg(long = "field", value_parser = parse_field)]
     fields: Vec<(String, String)>,
+    /// Render only share I of N of the rows (e.g. 3/8), for splitting a campaign across machines.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
     /// Render every poster again, even those whose inputs did not change.
     #[arg(long)]
     force: bool,
@@ -131,6 +151,7 @@ impl Inputs {
             quality: self.quality,
             fonts: (!self.fonts.is_empty()).then(|| self.fonts.clone()),
             system_fonts: self.system_fonts.then_some(true),
+            shard: self.shard.clone(),
             overflow: self.overflow.map(|o| match o {
                 OverflowArg::Error => Overflow::Error,
                 OverflowArg::Truncate => Overflow::Truncate,
@@ -159,6 +180,34 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Report(ReportCommand::Merge { reports, out }) => {
+            let parts = reports
+                .iter()
+                .map(|p| affiche::Report::read(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let merged = affiche::Report::merge(parts);
+            let json = serde_json::to_vec_pretty(&merged)?;
+            let dir = out
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = out.file_name().context("--out needs a file name")?;
+            affiche::output::write_atomic(dir, Path::new(name), &json)?;
+            affiche::output::write_atomic(dir, &Path::new(name).with_extension("csv"), &merged.csv())?;
+            println!(
+                "{} entries from {} reports: {} rendered, {} failed → {}",
+                merged.entries.len(),
+                reports.len(),
+                merged.rendered,
+                merged.failed,
+                out.display()
+            );
+            Ok(if merged.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Presets => {
             for p in PRESETS {
                 println!("{:<20} {:>4}×{:<4}  {}", p.name, p.width, p.height, p.description);

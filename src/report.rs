@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::render::TextReport;
 
 /// Outcome of one poster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
@@ -16,7 +16,7 @@ pub enum Status {
 }
 
 /// One row × preset.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     /// 1-based data row.
     pub row: usize,
@@ -39,7 +39,7 @@ pub struct Entry {
 }
 
 /// Everything a batch did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub template: String,
     pub data: String,
@@ -91,6 +91,28 @@ impl Report {
     }
 
     /// Writes the report as pretty JSON, atomically, into `dir/report.json`.
+    /// Reads a `report.json`.
+    pub fn read(path: &Path) -> Result<Report> {
+        let bytes = std::fs::read(path).map_err(|e| crate::error::Error::io(path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| crate::error::Error::Data {
+            path: path.into(),
+            row: None,
+            column: None,
+            message: format!("not an affiche report: {e}"),
+        })
+    }
+
+    /// One report from the reports of shards (or of several runs): entries in
+    /// row order, counts recomputed, notes kept.
+    pub fn merge(reports: Vec<Report>) -> Report {
+        let first = reports.first();
+        let (template, data) = first.map(|r| (r.template.clone(), r.data.clone())).unwrap_or_default();
+        let notes = reports.iter().flat_map(|r| r.notes.iter().cloned()).collect();
+        let mut entries: Vec<Entry> = reports.into_iter().flat_map(|r| r.entries).collect();
+        entries.sort_by_key(|e| e.row); // stable: presets keep their order within a row
+        Report::new(template, data, notes, entries)
+    }
+
     /// Also writes `report.csv` for spreadsheet users.
     pub fn write(&self, dir: &Path) -> Result<std::path::PathBuf> {
         let json = serde_json::to_vec_pretty(self).expect("report serializes");
@@ -165,6 +187,22 @@ mod tests {
         );
         assert_eq!(&rows[1][5], "'=HYPERLINK(\"http://x\")");
         assert_eq!(&rows[1][3], "'-2.png");
+    }
+
+    #[test]
+    fn merging_shard_reports_orders_rows_and_recounts() {
+        let a = Report::new(
+            "t".into(),
+            "d".into(),
+            vec!["a".into()],
+            vec![entry(3, true), entry(1, false)],
+        );
+        let b = Report::new("t".into(), "d".into(), vec![], vec![entry(2, true)]);
+        let json = serde_json::to_string(&b).unwrap();
+        let b: Report = serde_json::from_str(&json).unwrap();
+        let m = Report::merge(vec![a, b]);
+        assert_eq!(m.entries.iter().map(|e| e.row).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!((m.rendered, m.failed, m.notes.len()), (2, 1, 1));
     }
 
     #[test]

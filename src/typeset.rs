@@ -34,7 +34,7 @@ pub const MAX_WORDS: usize = 40;
 pub const MAX_LINES: usize = 4;
 
 /// How one text value was set.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextReport {
     pub field: String,
     /// Font size used, in template units.

@@ -916,3 +916,46 @@ fn jpeg_and_webp_outputs_decode_at_the_preset_size() {
         assert_eq!((img.width(), img.height()), (1200, 630), "{format}");
     }
 }
+
+#[test]
+fn shards_together_render_every_row_exactly_once_and_merge() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(8));
+    let mut reports = Vec::new();
+    let mut rows: Vec<u64> = Vec::new();
+    for i in 1..=3 {
+        let out = t.path().join(format!("shard-{i}"));
+        let shard = format!("{i}/3");
+        let run = render_sample(&data, &out, &["x-post"], &["--shard", &shard]);
+        assert!(run.code == Some(0), "{}", run.all());
+        rows.extend(entries(&report(&out)).iter().map(|e| e["row"].as_u64().unwrap()));
+        // The same rows land in the same shard on every run.
+        let again = render_sample(
+            &data,
+            &t.path().join(format!("again-{i}")),
+            &["x-post"],
+            &["--shard", &shard],
+        );
+        assert!(again.code == Some(0));
+        let first_report = report(&out);
+        let first: Vec<&Value> = entries(&first_report).iter().map(|e| &e["output"]).collect();
+        let second = report(&t.path().join(format!("again-{i}")));
+        assert_eq!(first, entries(&second).iter().map(|e| &e["output"]).collect::<Vec<_>>());
+        reports.push(out.join("report.json"));
+    }
+    rows.sort();
+    assert_eq!(rows, (1..=8).collect::<Vec<u64>>(), "every row once across the shards");
+
+    let merged = t.path().join("merged.json");
+    let mut args = vec!["report", "merge"];
+    args.extend(reports.iter().map(|p| s(p)));
+    args.extend(["--out", s(&merged)]);
+    affiche(&args).expect(0);
+    let m: Value = serde_json::from_slice(&std::fs::read(&merged).unwrap()).unwrap();
+    let merged_rows: Vec<u64> = entries(&m).iter().map(|e| e["row"].as_u64().unwrap()).collect();
+    assert_eq!(merged_rows, (1..=8).collect::<Vec<u64>>());
+    assert_eq!(m["rendered"], 8);
+    assert!(t.path().join("merged.csv").is_file());
+
+    render_sample(&data, &t.path().join("bad"), &["x-post"], &["--shard", "4/3"]).expect(2);
+}
