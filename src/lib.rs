@@ -19,6 +19,7 @@
 
 pub mod batch;
 pub mod campaign;
+mod confine;
 pub mod data;
 pub mod error;
 pub mod fill;

@@ -23,6 +23,9 @@ pub const MAX_SIDE: u32 = 20_000;
 /// Largest decoding allocation, in bytes: a decompression bomb is refused, not decoded.
 pub const MAX_ALLOC: u64 = 512 << 20;
 
+/// Largest photo file read, in bytes (a 20-megapixel JPEG is 5–15 MB).
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
 /// Upscaling beyond this factor is reported as a low-resolution photo.
 const UPSCALE_WARNING: f32 = 1.5;
 

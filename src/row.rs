@@ -3,7 +3,7 @@
 //! written. Called by [`crate::batch`] from its worker threads.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use image::RgbaImage;
@@ -53,8 +53,10 @@ impl Batch {
                 column: f.name.clone(),
                 message,
             };
-            let path = confined(&self.campaign.photos, value).map_err(|m| err(Path::new(value), m))?;
-            let bytes = std::fs::read(&path).map_err(|e| err(&path, e.to_string()))?;
+            let folder = format!("the photo folder {}", self.campaign.photos.display());
+            let (path, bytes) =
+                crate::confine::read(&self.campaign.photos, value, &folder, crate::photo::MAX_FILE_BYTES)
+                    .map_err(|m| err(Path::new(value), m))?;
             out.push((f.name, path, bytes));
         }
         Ok(out)
@@ -237,30 +239,4 @@ impl Batch {
         }
         Ok(entries)
     }
-}
-
-/// Resolves a photo value under `base`, refusing anything that leaves it.
-fn confined(base: &Path, value: &str) -> std::result::Result<PathBuf, String> {
-    let rel = Path::new(value);
-    if rel.is_absolute()
-        || rel
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-    {
-        return Err(format!(
-            "photo path {value:?} must be relative and inside {}",
-            base.display()
-        ));
-    }
-    let root = base
-        .canonicalize()
-        .map_err(|e| format!("photo folder {}: {e}", base.display()))?;
-    let full = root
-        .join(rel)
-        .canonicalize()
-        .map_err(|e| format!("not found in {} ({e})", base.display()))?;
-    if !full.starts_with(&root) || !full.is_file() {
-        return Err(format!("photo path {value:?} must be a file inside {}", base.display()));
-    }
-    Ok(full)
 }

@@ -345,37 +345,8 @@ pub(crate) fn placeholders(source: &str) -> Vec<(String, Option<String>)> {
 
 /// Reads a file a template references, refusing anything outside its folder.
 pub(crate) fn read_asset(folder: &Path, href: &str) -> std::result::Result<Vec<u8>, String> {
-    let rel = Path::new(href);
-    let scheme = href.split_once(':').is_some_and(|(s, _)| !s.contains('/'));
-    if href.is_empty()
-        || scheme
-        || rel.is_absolute()
-        || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_)))
-    {
-        return Err(format!(
-            "<image href={href:?}>: only files inside the template folder may be referenced (no absolute path, no \"..\", no URL)"
-        ));
-    }
-    let root = folder
-        .canonicalize()
-        .map_err(|e| format!("{}: {e}", folder.display()))?;
-    let full = root
-        .join(rel)
-        .canonicalize()
-        .map_err(|e| format!("<image href={href:?}>: {e}"))?;
-    let meta = std::fs::metadata(&full).map_err(|e| format!("<image href={href:?}>: {e}"))?;
-    if !full.starts_with(&root) || !meta.is_file() {
-        return Err(format!(
-            "<image href={href:?}>: must be a regular file inside the template folder"
-        ));
-    }
-    if meta.len() > MAX_ASSET_BYTES {
-        return Err(format!(
-            "<image href={href:?}>: {} bytes is over the {MAX_ASSET_BYTES}-byte limit",
-            meta.len()
-        ));
-    }
-    let bytes = std::fs::read(&full).map_err(|e| format!("<image href={href:?}>: {e}"))?;
+    let (_, bytes) = crate::confine::read(folder, href, "the template folder", MAX_ASSET_BYTES)
+        .map_err(|m| format!("<image href={href:?}>: {m}"))?;
     // resvg decodes referenced images itself, without limits: check the size
     // their header claims before it ever sees them.
     let reader = image::ImageReader::new(std::io::Cursor::new(&bytes)).with_guessed_format();

@@ -1,0 +1,83 @@
+//! Paths that templates and data files give, resolved inside the folder the
+//! user named (the template's folder, the photo folder) and nowhere else:
+//! no absolute path, no `..`, no URL, no link leading out, regular files only
+//! (never a FIFO or a device), and a size cap, all checked before reading.
+
+use std::path::{Component, Path, PathBuf};
+
+/// Resolves `rel` inside `root`. `folder` names the root in messages
+/// ("the template folder").
+pub(crate) fn resolve(root: &Path, rel: &str, folder: &str, max_bytes: u64) -> Result<PathBuf, String> {
+    let path = Path::new(rel);
+    let url = rel.split_once(':').is_some_and(|(scheme, _)| !scheme.contains('/'));
+    let plain = path
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if rel.is_empty() || url || path.is_absolute() || !plain {
+        return Err(format!(
+            "only files inside {folder} may be used (no absolute path, no \"..\", no URL)"
+        ));
+    }
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("{folder} {}: {e}", root.display()))?;
+    let full = root
+        .join(path)
+        .canonicalize()
+        .map_err(|e| format!("not found in {folder} ({e})"))?;
+    let meta = std::fs::metadata(&full).map_err(|e| e.to_string())?;
+    if !full.starts_with(&root) || !meta.is_file() {
+        return Err(format!("must be a regular file inside {folder}"));
+    }
+    if meta.len() > max_bytes {
+        return Err(format!("{} bytes is over the {max_bytes}-byte limit", meta.len()));
+    }
+    Ok(full)
+}
+
+/// Resolves `rel` inside `root` and reads it.
+pub(crate) fn read(root: &Path, rel: &str, folder: &str, max_bytes: u64) -> Result<(PathBuf, Vec<u8>), String> {
+    let path = resolve(root, rel, folder, max_bytes)?;
+    let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
+    Ok((path, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_relative_regular_files_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/ok.png"), b"x").unwrap();
+        std::fs::write(dir.path().join("big.png"), vec![0; 100]).unwrap();
+        assert!(resolve(dir.path(), "sub/ok.png", "f", 10).is_ok());
+        assert!(resolve(dir.path(), "./sub/ok.png", "f", 10).is_ok());
+        for bad in [
+            "",
+            "../x",
+            "sub/../../x",
+            "/etc/passwd",
+            "file:///etc/passwd",
+            "http://x/y.png",
+            "sub",
+            "nope.png",
+        ] {
+            assert!(resolve(dir.path(), bad, "f", 10).is_err(), "{bad}");
+        }
+        assert!(
+            resolve(dir.path(), "big.png", "f", 10)
+                .unwrap_err()
+                .contains("over the 10-byte limit")
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("/etc/hostname", dir.path().join("link.png")).unwrap();
+            assert!(
+                resolve(dir.path(), "link.png", "f", 1 << 20).is_err(),
+                "a link leading out is refused"
+            );
+        }
+    }
+}
