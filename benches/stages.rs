@@ -51,6 +51,10 @@ fn main() {
         median(runs, || drop(affiche::photo::decode(&bytes).unwrap())),
     );
     row(
+        "find faces (rustface, on a 480 px copy)",
+        median(runs, || drop(affiche::face::find(&photo))),
+    );
+    row(
         "prepare photo (crop + Lanczos3 to frame)",
         median(runs, || {
             drop(affiche::photo::prepare(
@@ -58,7 +62,10 @@ fn main() {
                 952,
                 712,
                 affiche::photo::Fit::Cover,
-                [0.5, 0.4],
+                affiche::photo::Placement::Focus {
+                    focus: [0.5, 0.4],
+                    zoom: 1.0,
+                },
             ))
         }),
     );

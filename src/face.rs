@@ -36,7 +36,7 @@ pub struct Face {
 
 impl Face {
     /// The box centre as fractions of the image's width and height.
-    fn centre(&self, width: u32, height: u32) -> [f32; 2] {
+    pub fn centre(&self, width: u32, height: u32) -> [f32; 2] {
         [
             (self.x + self.width / 2.0) / width as f32,
             (self.y + self.height / 2.0) / height as f32,
@@ -65,6 +65,16 @@ pub fn focus(image: &RgbaImage) -> ([f32; 2], Option<Face>) {
         Some(face) => (face.centre(image.width(), image.height()), Some(*face)),
         None => (edge_focus(&gray), None),
     }
+}
+
+/// Faces (largest first) and the focus point, from one detection pass.
+pub fn find(image: &RgbaImage) -> (Vec<Face>, [f32; 2]) {
+    let gray = small_gray(image);
+    let faces = detect_small(&gray, image.width(), image.height());
+    let focus = faces
+        .first()
+        .map_or_else(|| edge_focus(&gray), |f| f.centre(image.width(), image.height()));
+    (faces, focus)
 }
 
 /// Downscales (if needed) with an antialiasing filter, so fine detail does not alias into false

@@ -22,6 +22,7 @@ pub mod campaign;
 mod confine;
 pub mod data;
 pub mod error;
+pub mod face;
 pub mod fill;
 pub mod fonts;
 mod layers;

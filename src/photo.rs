@@ -59,45 +59,90 @@ pub struct Prepared {
     pub warnings: Vec<String>,
 }
 
-/// Crops (cover) or pads (contain) `photo` to `width`×`height` pixels, keeping
-/// `focus` (fractions of the photo's width and height) as central as possible.
-pub fn prepare(photo: &RgbaImage, width: u32, height: u32, fit: Fit, focus: [f32; 2]) -> Prepared {
+/// Where the photo goes in its frame (for `cover`; `contain` shows it whole).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Placement {
+    /// Keep `focus` (fractions of the photo's width and height) as central as
+    /// possible, zoomed in `zoom` times past the smallest cover (1.0).
+    Focus { focus: [f32; 2], zoom: f32 },
+    /// Scale and move so that `face` (photo pixels) fills `target` (frame
+    /// pixels): every candidate of a series at the same size and eye-line.
+    Face { face: crate::face::Face, target: [f32; 4] },
+}
+
+/// Crops (cover) or pads (contain) `photo` to `width`×`height` pixels.
+pub fn prepare(photo: &RgbaImage, width: u32, height: u32, fit: Fit, placement: Placement) -> Prepared {
     let (width, height) = (width.max(1), height.max(1));
+    let (w, h) = (width as f32, height as f32);
     let (pw, ph) = (photo.width() as f32, photo.height() as f32);
-    let scale = match fit {
-        Fit::Cover => (width as f32 / pw).max(height as f32 / ph),
-        Fit::Contain => (width as f32 / pw).min(height as f32 / ph),
-    };
+    let cover = (w / pw).max(h / ph);
     let mut warnings = Vec::new();
-    if scale > UPSCALE_WARNING {
-        warnings.push(format!(
-            "photo upscaled {scale:.1}× ({}×{} px for a {width}×{height} px frame): low resolution",
-            photo.width(),
-            photo.height()
-        ));
-    }
     let image = match fit {
         Fit::Cover => {
-            let (cw, ch) = (width as f32 / scale, height as f32 / scale);
-            let left = (focus[0] * pw - cw / 2.0).clamp(0.0, (pw - cw).max(0.0));
-            let top = (focus[1] * ph - ch / 2.0).clamp(0.0, (ph - ch).max(0.0));
+            // Scale, and the photo point that lands on the frame's centre.
+            let (scale, centre) = match placement {
+                Placement::Focus { focus, zoom } => (cover * zoom.max(1.0), [focus[0] * pw, focus[1] * ph]),
+                Placement::Face {
+                    face,
+                    target: [tx, ty, tw, th],
+                } => {
+                    let wanted = (tw / face.width).min(th / face.height);
+                    // Up to 15% larger reads as the same size in a series; beyond, say so.
+                    if wanted * 1.15 < cover {
+                        warnings.push(format!(
+                            "the photo cannot cover its frame with the face at the template's face size: face drawn {:.0}% larger",
+                            (cover / wanted - 1.0) * 100.0
+                        ));
+                    }
+                    let s = wanted.max(cover);
+                    // The face centre goes to the target's centre.
+                    let (fx, fy) = (face.x + face.width / 2.0, face.y + face.height / 2.0);
+                    (
+                        s,
+                        [
+                            fx + (w / 2.0 - (tx + tw / 2.0)) / s,
+                            fy + (h / 2.0 - (ty + th / 2.0)) / s,
+                        ],
+                    )
+                }
+            };
+            let (cw, ch) = (w / scale, h / scale);
+            let left = (centre[0] - cw / 2.0).clamp(0.0, (pw - cw).max(0.0));
+            let top = (centre[1] - ch / 2.0).clamp(0.0, (ph - ch).max(0.0));
+            upscale_warning(&mut warnings, scale, photo, width, height);
             resize(photo, width, height, Some((left, top, cw.min(pw), ch.min(ph))))
         }
         Fit::Contain => {
-            let w = ((pw * scale).round() as u32).clamp(1, width);
-            let h = ((ph * scale).round() as u32).clamp(1, height);
-            let inner = resize(photo, w, h, None);
+            let scale = (w / pw).min(h / ph);
+            upscale_warning(&mut warnings, scale, photo, width, height);
+            let iw = ((pw * scale).round() as u32).clamp(1, width);
+            let ih = ((ph * scale).round() as u32).clamp(1, height);
+            let inner = resize(photo, iw, ih, None);
             let mut canvas = RgbaImage::new(width, height);
             image::imageops::replace(
                 &mut canvas,
                 &inner,
-                i64::from((width - w) / 2),
-                i64::from((height - h) / 2),
+                i64::from((width - iw) / 2),
+                i64::from((height - ih) / 2),
             );
             canvas
         }
     };
     Prepared { image, warnings }
+}
+
+fn upscale_warning(warnings: &mut Vec<String>, scale: f32, photo: &RgbaImage, width: u32, height: u32) {
+    if scale > UPSCALE_WARNING {
+        let (pw, ph) = photo.dimensions();
+        let much = if scale > 3.0 {
+            ", much smaller than its frame"
+        } else {
+            ""
+        };
+        warnings.push(format!(
+            "photo upscaled {scale:.1}× ({pw}×{ph} px for a {width}×{height} px frame): low resolution{much}"
+        ));
+    }
 }
 
 fn resize(src: &RgbaImage, width: u32, height: u32, crop: Option<(f32, f32, f32, f32)>) -> RgbaImage {
@@ -118,6 +163,83 @@ mod tests {
     use super::*;
     use image::Rgba;
 
+    fn focus(x: f32, y: f32) -> Placement {
+        Placement::Focus {
+            focus: [x, y],
+            zoom: 1.0,
+        }
+    }
+
+    #[test]
+    fn face_placement_puts_the_face_on_its_target() {
+        // A 400×400 photo with a "face" box at 100..140 × 100..140.
+        let mut photo = RgbaImage::from_pixel(400, 400, Rgba([0, 0, 0, 255]));
+        for (x, y, p) in photo.enumerate_pixels_mut() {
+            if (100..140).contains(&x) && (100..140).contains(&y) {
+                *p = Rgba([255, 255, 255, 255]);
+            }
+        }
+        let face = crate::face::Face {
+            x: 100.0,
+            y: 100.0,
+            width: 40.0,
+            height: 40.0,
+            score: 10.0,
+        };
+        // Target: 80×80 box centred at (100, 60) in a 200×200 frame: scale 2.
+        let p = prepare(
+            &photo,
+            200,
+            200,
+            Fit::Cover,
+            Placement::Face {
+                face,
+                target: [60.0, 20.0, 80.0, 80.0],
+            },
+        );
+        assert!(
+            !p.warnings.iter().any(|w| w.contains("cannot cover")),
+            "{:?}",
+            p.warnings
+        );
+        assert_eq!(p.image.get_pixel(100, 60)[0], 255, "face centre on the target centre");
+        assert_eq!(p.image.get_pixel(100, 150)[0], 0, "below the face is not face");
+        assert_eq!(p.image.get_pixel(65, 25)[0], 255, "target corner is inside the face");
+        // A target too small for the frame to be covered: the report says so.
+        let p = prepare(
+            &photo,
+            200,
+            200,
+            Fit::Cover,
+            Placement::Face {
+                face,
+                target: [90.0, 40.0, 10.0, 10.0],
+            },
+        );
+        assert!(
+            p.warnings.iter().any(|w| w.contains("cannot cover")),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    #[test]
+    fn zoom_crops_tighter_around_the_focus() {
+        let p = prepare(
+            &halves(400, 100),
+            100,
+            100,
+            Fit::Cover,
+            Placement::Focus {
+                focus: [0.5, 0.5],
+                zoom: 4.0,
+            },
+        );
+        // Zoomed 4× around the centre line: the left quarter is red, the right blue.
+        assert_eq!(p.image.get_pixel(10, 50), &Rgba([255, 0, 0, 255]));
+        assert_eq!(p.image.get_pixel(90, 50), &Rgba([0, 0, 255, 255]));
+    }
+
     /// Left half red, right half blue.
     fn halves(w: u32, h: u32) -> RgbaImage {
         RgbaImage::from_fn(w, h, |x, _| {
@@ -131,28 +253,28 @@ mod tests {
 
     #[test]
     fn cover_fills_the_frame_around_the_focus() {
-        let p = prepare(&halves(400, 100), 100, 100, Fit::Cover, [0.9, 0.5]);
+        let p = prepare(&halves(400, 100), 100, 100, Fit::Cover, focus(0.9, 0.5));
         assert_eq!(p.image.dimensions(), (100, 100));
         assert_eq!(
             p.image.get_pixel(50, 50),
             &Rgba([0, 0, 255, 255]),
             "focus on the right keeps blue"
         );
-        let p = prepare(&halves(400, 100), 100, 100, Fit::Cover, [0.1, 0.5]);
+        let p = prepare(&halves(400, 100), 100, 100, Fit::Cover, focus(0.1, 0.5));
         assert_eq!(p.image.get_pixel(50, 50), &Rgba([255, 0, 0, 255]));
         assert!(p.warnings.is_empty());
     }
 
     #[test]
     fn contain_pads_with_transparency() {
-        let p = prepare(&halves(400, 100), 100, 100, Fit::Contain, [0.5, 0.5]);
+        let p = prepare(&halves(400, 100), 100, 100, Fit::Contain, focus(0.5, 0.5));
         assert_eq!(p.image.get_pixel(50, 5)[3], 0, "band above is transparent");
         assert_eq!(p.image.get_pixel(10, 50)[3], 255);
     }
 
     #[test]
     fn upscaling_is_reported() {
-        let p = prepare(&halves(100, 100), 400, 400, Fit::Cover, [0.5, 0.5]);
+        let p = prepare(&halves(100, 100), 400, 400, Fit::Cover, focus(0.5, 0.5));
         assert_eq!(p.warnings.len(), 1);
         assert!(p.warnings[0].contains("4.0×"), "{:?}", p.warnings);
     }

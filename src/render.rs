@@ -8,8 +8,10 @@ use image::RgbaImage;
 use resvg::{tiny_skia, usvg};
 
 use crate::error::{Error, Result};
+use crate::face;
 use crate::fill::{self, PHOTO_HREF, TextFill};
 use crate::fonts::Fonts;
+use crate::photo::Placement;
 use crate::template::{Template, Variant};
 use crate::text_fit::Frame;
 use crate::typeset;
@@ -28,6 +30,10 @@ pub struct Record {
     pub values: BTreeMap<String, String>,
     /// Decoded photos by photo-slot field name (see [`crate::photo::decode`]).
     pub photos: BTreeMap<String, Arc<RgbaImage>>,
+    /// Faces (largest first) and focus point per photo, from [`face::find`].
+    /// Missing entries are detected when the poster renders; a batch fills
+    /// them once per row so that presets share one detection.
+    pub faces: BTreeMap<String, (Vec<face::Face>, [f32; 2])>,
 }
 
 impl Record {
@@ -40,6 +46,7 @@ impl Record {
             row,
             values: values.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
             photos: BTreeMap::new(),
+            faces: BTreeMap::new(),
         }
     }
 }
@@ -141,7 +148,9 @@ pub fn rasterize(
             (slot.canvas.width * scale).round() as u32,
             (slot.canvas.height * scale).round() as u32,
         );
-        let prepared = crate::photo::prepare(photo, pw, ph, rules.fit, rules.focus);
+        let (placement, notes) = placement(slot, &rules, record, photo, (pw, ph));
+        warnings.extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
+        let prepared = crate::photo::prepare(photo, pw, ph, rules.fit, placement);
         warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
         served.insert(
             slot.field.clone(),
@@ -246,6 +255,66 @@ pub fn text_ink(template: &Template, composed: &Composed, fonts: &Fonts) -> Resu
         }
     }
     Ok(out)
+}
+
+/// Where a photo goes in its slot: per-row columns `<field>_focus_x`,
+/// `<field>_focus_y`, `<field>_zoom` first, then the manifest's `focus`, then
+/// the detected face (on the template's `<field>-face` box when it has one),
+/// then the most detailed area. Also says what a reviewer should know.
+fn placement(
+    slot: &crate::slot::PhotoSlot,
+    rules: &crate::template::SlotRules,
+    record: &Record,
+    photo: &RgbaImage,
+    (pw, ph): (u32, u32),
+) -> (Placement, Vec<String>) {
+    let column = |suffix: &str| {
+        record
+            .values
+            .get(&format!("{}_{suffix}", slot.field))
+            .and_then(|v| v.trim().parse::<f32>().ok())
+    };
+    let zoom = column("zoom").unwrap_or(1.0);
+    if let (Some(x), Some(y)) = (column("focus_x"), column("focus_y")) {
+        return (
+            Placement::Focus {
+                focus: [x.clamp(0.0, 1.0), y.clamp(0.0, 1.0)],
+                zoom,
+            },
+            Vec::new(),
+        );
+    }
+    if let Some(focus) = rules.focus {
+        return (Placement::Focus { focus, zoom }, Vec::new());
+    }
+    let detected;
+    let (faces, focus) = match record.faces.get(&slot.field) {
+        Some(found) => found,
+        None => {
+            detected = face::find(photo);
+            &detected
+        }
+    };
+    let mut notes = Vec::new();
+    match faces.len() {
+        0 => notes.push("no face found: cropped around the most detailed area".to_string()),
+        1 => {}
+        n => notes.push(format!("{n} faces found: the largest was used")),
+    }
+    let placement = match (faces.first(), slot.face) {
+        (Some(face), Some(target)) if zoom == 1.0 => {
+            let (sx, sy) = (pw as f32 / slot.frame.width, ph as f32 / slot.frame.height);
+            let target = [
+                (target.x - slot.frame.x) * sx,
+                (target.y - slot.frame.y) * sy,
+                target.width * sx,
+                target.height * sy,
+            ];
+            Placement::Face { face: *face, target }
+        }
+        _ => Placement::Focus { focus: *focus, zoom },
+    };
+    (placement, notes)
 }
 
 /// Slots that a cover crop pushes partly outside the output.

@@ -89,6 +89,7 @@ impl Batch {
             row: row.number,
             values,
             photos,
+            faces: BTreeMap::new(),
         })
     }
 
@@ -192,11 +193,16 @@ impl Batch {
             let record = match &record {
                 Some(r) => r,
                 None => match Self::decode(row.number, &files) {
-                    Ok(photos) => record.insert(Record {
-                        row: row.number,
-                        values: values.clone(),
-                        photos,
-                    }),
+                    Ok(photos) => {
+                        // Faces are found once per row, whatever the number of presets.
+                        let faces = photos.iter().map(|(f, p)| (f.clone(), crate::face::find(p))).collect();
+                        record.insert(Record {
+                            row: row.number,
+                            values: values.clone(),
+                            photos,
+                            faces,
+                        })
+                    }
                     Err(e) => return fail(e),
                 },
             };

@@ -48,8 +48,9 @@ pub struct SlotRules {
     pub fonts: Vec<String>,
     /// Photo fit: `cover` fills the frame (cropping), `contain` shows the whole photo. Default: `cover`.
     pub fit: crate::photo::Fit,
-    /// Photo focus point (fractions of width and height) kept in view when cropping. Default: [0.5, 0.4].
-    pub focus: [f32; 2],
+    /// Photo focus point (fractions of width and height) kept in view when cropping.
+    /// Default: none, the detected face (or the most detailed area).
+    pub focus: Option<[f32; 2]>,
 }
 
 impl Default for SlotRules {
@@ -66,7 +67,7 @@ impl Default for SlotRules {
             required: true,
             fonts: Vec::new(),
             fit: crate::photo::Fit::Cover,
-            focus: [0.5, 0.4],
+            focus: None,
         }
     }
 }

@@ -37,6 +37,7 @@ fn sample_record(row: usize) -> Record {
         row: r.number,
         values,
         photos,
+        ..Default::default()
     }
 }
 
@@ -68,7 +69,7 @@ fn every_sample_row_fits_its_boxes_in_every_preset() {
         let record = Record {
             row: row.number,
             values: batch.values(row).unwrap(),
-            photos: Default::default(),
+            ..Default::default()
         };
         let mut variants: Vec<usize> = PRESETS
             .iter()
