@@ -150,7 +150,8 @@ pub fn rasterize(
         );
         let (placement, notes) = placement(slot, &rules, record, photo, (pw, ph));
         warnings.extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
-        let prepared = crate::photo::prepare(photo, pw, ph, rules.fit, placement);
+        let mut prepared = crate::photo::prepare(photo, pw, ph, rules.fit, placement);
+        crate::effects::apply(&mut prepared.image, &rules.effects);
         warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
         served.insert(
             slot.field.clone(),

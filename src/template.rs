@@ -46,6 +46,9 @@ pub struct SlotRules {
     /// Fallback font families, in order, for characters the slot's own font lacks. Default: none
     /// (any font in the font folders that has the character).
     pub fonts: Vec<String>,
+    /// Photo effects applied in order after cropping (duotone, tint, halftone,
+    /// posterize, outline). Default: none.
+    pub effects: Vec<crate::effects::Effect>,
     /// Photo fit: `cover` fills the frame (cropping), `contain` shows the whole photo. Default: `cover`.
     pub fit: crate::photo::Fit,
     /// Photo focus point (fractions of width and height) kept in view when cropping.
@@ -66,6 +69,7 @@ impl Default for SlotRules {
             letter_spacing: 0.0,
             required: true,
             fonts: Vec::new(),
+            effects: Vec::new(),
             fit: crate::photo::Fit::Cover,
             focus: None,
         }

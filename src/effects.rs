@@ -1,0 +1,345 @@
+//! Deterministic "superhero" photo effects (duotone, tint, comic halftone, posterize, ink outline).
+//!
+//! Effects run on the photo after it has been resized to its frame, so every size here is in output pixels.
+//! Only RGB is ever written: alpha passes through untouched so cut-out photos keep their transparency.
+//! Everything is single-threaded integer/f32 arithmetic in a fixed order, so the same input gives the same bytes.
+
+use image::{GrayImage, RgbaImage};
+use imageproc::filter::box_filter;
+use imageproc::morphology::{Mask, grayscale_dilate};
+use serde::{Deserialize, Deserializer};
+
+/// One step of a manifest's `effects = [...]` list, applied in order by [`apply`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Effect {
+    /// Map luminance to a gradient between two colours (campaign colours).
+    Duotone { dark: Color, light: Color },
+    /// Blend the photo toward one colour, `amount` 0–1.
+    Tint { color: Color, amount: f32 },
+    /// Comic halftone: dots on a grid of `cell` px (rotated by `angle` degrees, default 45) whose area follows the
+    /// local darkness, in `ink` (default black) over `paper` (default: the photo's own colours, lightened).
+    Halftone {
+        cell: u32,
+        #[serde(default)]
+        ink: Option<Color>,
+        #[serde(default)]
+        paper: Option<Color>,
+        #[serde(default)]
+        angle: Option<f32>,
+    },
+    /// Reduce each channel to `levels` levels (clamped to 2..=255).
+    Posterize { levels: u8 },
+    /// Ink lines about `thickness` px wide (default 2, at most 32) in `color` (default black) on edges stronger than
+    /// `threshold` (0–1, fraction of a full black→white step; default 0.15).
+    /// List it before `halftone`: after it, every dot is an edge.
+    Outline {
+        #[serde(default)]
+        color: Option<Color>,
+        #[serde(default)]
+        threshold: Option<f32>,
+        #[serde(default)]
+        thickness: Option<u32>,
+    },
+}
+
+/// `#RRGGBB` colour; deserializes from a string such as `"#2B0A3D"`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Color(pub [u8; 3]);
+
+impl std::str::FromStr for Color {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let hex = s
+            .strip_prefix('#')
+            .filter(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let hex = hex.ok_or_else(|| format!("invalid colour {s:?}: expected \"#RRGGBB\" (six hex digits)"))?;
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).expect("validated hex");
+        Ok(Color([byte(0), byte(2), byte(4)]))
+    }
+}
+
+impl<'de> Deserialize<'de> for Color {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // `String`, not `&str`: internally tagged enums buffer their fields, which can't lend borrowed strings.
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+const BLACK: Color = Color([0, 0, 0]);
+/// How far (of 255) the photo is lifted toward white to become halftone paper: bright enough for the dots to
+/// carry the shading, dark enough to keep the photo's hues.
+const PAPER_LIFT: u8 = 64;
+
+/// Applies `effects` in order, in place. Alpha is preserved exactly; output is deterministic.
+pub fn apply(image: &mut RgbaImage, effects: &[Effect]) {
+    if image.width() == 0 || image.height() == 0 {
+        return; // Nothing to do, and row-wise loops need a non-zero row length.
+    }
+    for effect in effects {
+        match *effect {
+            Effect::Duotone { dark, light } => {
+                let lut: Vec<[u8; 3]> = (0..=255)
+                    .map(|l| std::array::from_fn(|c| mix(dark.0[c], light.0[c], l)))
+                    .collect();
+                for px in image.chunks_exact_mut(4) {
+                    let l = luma(px) as usize;
+                    px[..3].copy_from_slice(&lut[l]);
+                }
+            }
+            Effect::Tint { color, amount } => {
+                let a = (amount.clamp(0.0, 1.0) * 255.0).round() as u8;
+                let lut: Vec<[u8; 256]> = (0..3)
+                    .map(|c| std::array::from_fn(|v| mix(v as u8, color.0[c], a)))
+                    .collect();
+                for px in image.chunks_exact_mut(4) {
+                    (0..3).for_each(|c| px[c] = lut[c][px[c] as usize]);
+                }
+            }
+            Effect::Posterize { levels } => {
+                let n = levels.max(2) as u32 - 1;
+                let lut: [u8; 256] = std::array::from_fn(|v| (((v as u32 * n + 127) / 255 * 255 + n / 2) / n) as u8);
+                for px in image.chunks_exact_mut(4) {
+                    (0..3).for_each(|c| px[c] = lut[px[c] as usize]);
+                }
+            }
+            Effect::Halftone {
+                cell,
+                ink,
+                paper,
+                angle,
+            } => halftone(image, cell, ink, paper, angle),
+            Effect::Outline {
+                color,
+                threshold,
+                thickness,
+            } => outline(image, color, threshold, thickness),
+        }
+    }
+}
+
+/// `a` → `b` as `t` goes 0 → 255, rounded; exact at both ends (so duotone hits its colours exactly).
+fn mix(a: u8, b: u8, t: u8) -> u8 {
+    let (a, b, t) = (a as u32, b as u32, t as u32);
+    ((a * (255 - t) + b * t + 127) / 255) as u8
+}
+
+/// Rec. 601 luma with weights summing to 256, so black → 0 and white → 255 exactly.
+fn luma(px: &[u8]) -> u8 {
+    ((77 * px[0] as u32 + 150 * px[1] as u32 + 29 * px[2] as u32 + 128) >> 8) as u8
+}
+
+/// Luma composited over white: transparent pixels' hidden RGB (often black) must not create dots or edges.
+fn gray_over_white(image: &RgbaImage) -> GrayImage {
+    let data = image.chunks_exact(4).map(|px| 255 - mix(0, 255 - luma(px), px[3]));
+    GrayImage::from_raw(image.width(), image.height(), data.collect()).expect("same dimensions")
+}
+
+/// Fraction of a unit cell covered by a disc of radius `r` (in cells) centred in it, clipped to the cell.
+fn disc_coverage(r: f32) -> f32 {
+    let r2 = r * r;
+    if r <= 0.5 {
+        std::f32::consts::PI * r2
+    } else if r2 < 0.5 {
+        let segment = r2 * (0.5 / r).acos() - 0.5 * (r2 - 0.25).sqrt();
+        std::f32::consts::PI * r2 - 4.0 * segment
+    } else {
+        1.0
+    }
+}
+
+fn halftone(image: &mut RgbaImage, cell: u32, ink: Option<Color>, paper: Option<Color>, angle: Option<f32>) {
+    let (cell, ink, angle) = (cell.max(2) as f32, ink.unwrap_or(BLACK), angle.unwrap_or(45.0));
+    // Dot size follows a lightly blurred tone (⅛ cell): enough to stop JPEG noise fraying dot edges, little enough
+    // that dots still clip to strong edges (collars, glasses) instead of smearing them as a cell-wide average would.
+    let r = (cell / 8.0).round().max(1.0) as u32;
+    let tone = box_filter(&gray_over_white(image), r, r);
+    let ink_luma = luma(&ink.0) as f32;
+    // Dot radius (px) per tone: ink coverage c solves paper·(1−c) + ink·c = tone, so the print keeps the photo's
+    // values; then the disc (clipped to its cell) with area c is found by bisection.
+    let radius: Vec<f32> = (0..=255u8)
+        .map(|l| {
+            let paper_luma = paper.map_or(mix(l, 255, PAPER_LIFT), |p| luma(&p.0)) as f32;
+            let c = ((paper_luma - l as f32) / (paper_luma - ink_luma)).clamp(0.0, 1.0);
+            let (mut lo, mut hi) = (0.0f32, std::f32::consts::FRAC_1_SQRT_2);
+            for _ in 0..20 {
+                let mid = (lo + hi) / 2.0;
+                *(if disc_coverage(mid) < c { &mut lo } else { &mut hi }) = mid;
+            }
+            // Empty and solid tones get no ramp pixels at all (no stray centre dot, no uncovered corner).
+            [-1.0, lo * cell, cell][(c > 0.0) as usize + (c >= 1.0) as usize]
+        })
+        .collect();
+    // Paper lift per luma: the photo is raised toward white by the same amount on every channel, which keeps its
+    // chroma (a plain mix toward white washes colours out once the black dots are added).
+    let lift: [u8; 256] = std::array::from_fn(|l| mix(0, 255 - l as u8, PAPER_LIFT));
+    let (sin, cos) = angle.to_radians().sin_cos();
+    let (sin, cos) = (sin / cell, cos / cell);
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    // Shift rotated coordinates positive so `as i32` truncation acts as a fast floor.
+    let shift = ((width + height) as f32 / cell).ceil() + 1.0;
+    let (mut dist, mut cover) = (vec![0f32; width], vec![0u8; width]);
+    for (y, (row, tone_row)) in image
+        .chunks_exact_mut(width * 4)
+        .zip(tone.chunks_exact(width))
+        .enumerate()
+    {
+        let y = y as f32 + 0.5;
+        // Pure arithmetic in its own loop (no table lookups), so it vectorises.
+        for (x, d) in dist.iter_mut().enumerate() {
+            let x = x as f32 + 0.5;
+            let (u, v) = (x * cos + y * sin + shift, y * cos - x * sin + shift);
+            // Dot centres sit at cell middles, so the offset from the nearest one is frac − ½ on each axis.
+            let (du, dv) = (u - (u as i32) as f32 - 0.5, v - (v as i32) as f32 - 0.5);
+            *d = (du * du + dv * dv).sqrt() * cell;
+        }
+        // One-pixel ramp across the dot edge: antialiased dots without supersampling.
+        for ((cov, &d), &l) in cover.iter_mut().zip(&dist).zip(tone_row) {
+            *cov = ((radius[l as usize] - d + 0.5).clamp(0.0, 1.0) * 255.0) as u8;
+        }
+        for (px, &cov) in row.chunks_exact_mut(4).zip(&cover) {
+            let up = lift[luma(px) as usize];
+            let base = paper.map_or_else(|| std::array::from_fn(|c| px[c].saturating_add(up)), |p| p.0);
+            (0..3).for_each(|c| px[c] = mix(base[c], ink.0[c], cov));
+        }
+    }
+}
+
+fn outline(image: &mut RgbaImage, ink: Option<Color>, threshold: Option<f32>, thickness: Option<u32>) {
+    let (ink, threshold, thickness) = (ink.unwrap_or(BLACK), threshold.unwrap_or(0.15), thickness.unwrap_or(2));
+    // A light blur first so JPEG noise and skin texture don't read as edges.
+    let gray = box_filter(&gray_over_white(image), 1, 1).into_raw();
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    // Threshold is a fraction of a full black→white step's Sobel response (4·255), so manifests stay unit-free;
+    // ink ramps from the threshold to twice it, which gives strong edges solid lines and weak ones thin grey.
+    let t = threshold.clamp(0.01, 1.0) * 1020.0;
+    let mut ink_map = GrayImage::new(w as u32, h as u32);
+    // Hand-rolled Sobel: imageproc's generic `sobel_gradients` alone takes ~23 ms at 1000², over the whole budget.
+    for y in 1..h.saturating_sub(1) {
+        let row = |dy: usize| &gray[(y + dy - 1) * w..(y + dy) * w];
+        let (up, mid, down) = (row(0), row(1), row(2));
+        for x in 1..w - 1 {
+            let p = |row: &[u8], dx: usize| row[x + dx - 1] as i32;
+            let gx = p(up, 2) - p(up, 0) + 2 * (p(mid, 2) - p(mid, 0)) + p(down, 2) - p(down, 0);
+            let gy = p(down, 0) - p(up, 0) + 2 * (p(down, 1) - p(up, 1)) + p(down, 2) - p(up, 2);
+            let m = ((gx * gx + gy * gy) as f32).sqrt();
+            ink_map.as_mut()[y * w + x] = (((m - t) / t).clamp(0.0, 1.0) * 255.0) as u8;
+        }
+    }
+    // Sobel lines are already ~2 px wide; thicker lines grow them with a disc.
+    if thickness > 2 {
+        // Capped because dilation cost grows with the disc's area (a 32 px line is already a poster-sized stroke).
+        ink_map = grayscale_dilate(&ink_map, &Mask::disk((thickness.min(32) - 1) as u8 / 2));
+    }
+    for (px, &cover) in image.chunks_exact_mut(4).zip(ink_map.iter()) {
+        (0..3).for_each(|c| px[c] = mix(px[c], ink.0[c], cover));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgba;
+
+    /// Effects from a manifest's inline-table syntax, so the tests also cover deserialisation.
+    fn fx(list: &str) -> Result<Vec<Effect>, toml::de::Error> {
+        #[derive(Deserialize)]
+        struct Manifest {
+            effects: Vec<Effect>,
+        }
+        toml::from_str::<Manifest>(&format!("effects = [{list}]")).map(|m| m.effects)
+    }
+
+    fn gradient() -> RgbaImage {
+        RgbaImage::from_fn(64, 48, |x, y| {
+            Rgba([x as u8 * 4, y as u8 * 5, (x + y) as u8, (x * y) as u8])
+        })
+    }
+
+    const ALL: &str = r##"{ kind = "duotone", dark = "#2B0A3D", light = "#FFD400" },
+        { kind = "tint", color = "#E4002B", amount = 0.3 }, { kind = "halftone", cell = 8, angle = 15 },
+        { kind = "posterize", levels = 4 }, { kind = "outline", threshold = 0.2, thickness = 3 },
+        { kind = "tint", color = "#090909", amount = 2 }, { kind = "halftone", cell = 0, paper = "#FFD400" }"##;
+
+    #[test]
+    fn parses_manifest_and_rejects_bad_input() {
+        let all = fx(ALL).unwrap();
+        let (dark, light) = (Color([0x2B, 0x0A, 0x3D]), Color([0xFF, 0xD4, 0]));
+        assert_eq!(all[0], Effect::Duotone { dark, light });
+        let expected = "Halftone { cell: 8, ink: None, paper: None, angle: Some(15.0) }";
+        assert_eq!(format!("{:?}", all[2]), expected);
+        for bad in ["red", "#12345", "#1234567", "#GGGGGG", "2B0A3D"] {
+            let msg = fx(&format!(r#"{{ kind = "tint", color = "{bad}", amount = 1 }}"#)).unwrap_err();
+            let msg = msg.to_string();
+            assert!(msg.contains("expected \"#RRGGBB\"") && msg.contains(bad), "{msg}");
+        }
+        let unknown_field = r#"{ kind = "halftone", cell = 8, size = 3 }"#;
+        assert!(fx(unknown_field).is_err(), "unknown field");
+        assert!(fx(r#"{ kind = "sparkle" }"#).is_err(), "unknown kind");
+    }
+
+    #[test]
+    fn duotone_maps_black_and_white_exactly() {
+        let mut img = RgbaImage::from_fn(2, 1, |x, _| Rgba([255 * x as u8, 255 * x as u8, 255 * x as u8, 7]));
+        apply(&mut img, &fx(ALL).unwrap()[..1]);
+        assert_eq!(img.as_raw(), &[0x2B, 0x0A, 0x3D, 7, 0xFF, 0xD4, 0, 7]);
+    }
+
+    #[test]
+    fn posterize_two_levels_is_binary() {
+        let mut img = gradient();
+        apply(&mut img, &[Effect::Posterize { levels: 2 }]);
+        assert!(img.pixels().all(|p| p.0[..3].iter().all(|&v| v == 0 || v == 255)));
+        assert!(img.pixels().any(|p| p.0[0] == 0) && img.pixels().any(|p| p.0[0] == 255));
+    }
+
+    #[test]
+    fn halftone_of_mid_gray_is_half_dots() {
+        let mut img = RgbaImage::from_pixel(200, 200, Rgba([128, 128, 128, 255]));
+        let effects = fx(r##"{ kind = "halftone", cell = 8, paper = "#FFFFFF" }"##).unwrap();
+        apply(&mut img, &effects);
+        let ink = img.pixels().filter(|p| p.0[0] < 128).count() as f32 / 40_000.0;
+        assert!((0.4..=0.6).contains(&ink), "ink coverage {ink}");
+        assert!(img.pixels().any(|p| p.0[..3] == [0; 3]) && img.pixels().any(|p| p.0[..3] == [255; 3]));
+    }
+
+    #[test]
+    fn outline_inks_edges_only() {
+        let mut img = RgbaImage::from_fn(80, 80, |x, _| Rgba(if x < 40 { [20, 20, 20, 255] } else { [230; 4] }));
+        apply(&mut img, &fx(r##"{ kind = "outline", color = "#FF0000" }"##).unwrap());
+        let red = |x: u32, y: u32| img.get_pixel(x, y).0[..3] == [255, 0, 0];
+        let inked = (1..79).all(|y| (38..42).filter(|&x| red(x, y)).count() >= 2);
+        let flat = |y| {
+            (0..35)
+                .chain(45..80)
+                .all(|x| img.get_pixel(x, y).0[0] == [20, 230][x as usize / 40])
+        };
+        assert!(
+            inked && (0..80).all(flat),
+            "ink missing on the edge or present in a flat area"
+        );
+    }
+
+    #[test]
+    fn alpha_preserved_and_deterministic() {
+        for effect in fx(ALL).unwrap() {
+            let effect = std::slice::from_ref(&effect);
+            for (w, h) in [(0, 0), (1, 1), (2, 3), (3, 0)] {
+                let mut tiny = RgbaImage::from_pixel(w, h, Rgba([9, 99, 199, 42]));
+                apply(&mut tiny, effect);
+                assert!(tiny.pixels().all(|p| p.0[3] == 42), "{effect:?} changed alpha");
+            }
+            let (mut a, mut b) = (gradient(), gradient());
+            apply(&mut a, effect);
+            apply(&mut b, effect);
+            assert_eq!(a, b, "{effect:?} is not deterministic");
+            assert!(
+                a.pixels().zip(gradient().pixels()).all(|(p, q)| p.0[3] == q.0[3]),
+                "{effect:?} changed alpha"
+            );
+            assert_ne!(a, gradient(), "{effect:?} did nothing");
+        }
+    }
+}
