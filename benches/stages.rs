@@ -39,6 +39,8 @@ fn main() {
         ],
     );
     record.photos.insert("photo".into(), photo.clone().into());
+    // As in a batch: faces are found once per row, not per preset.
+    record.faces.insert("photo".into(), affiche::face::find(&photo));
     let (w, h) = (1080, 1350);
     let variant = template.variants.iter().position(|v| v.name == "portrait").unwrap();
     let composed = affiche::compose(&template, variant, &record, &Default::default(), &fonts).unwrap();
