@@ -104,7 +104,15 @@ pub fn encode(image: &RgbaImage, encoding: Encoding) -> Vec<u8> {
 
 /// A file-name-safe ASCII slug: `Jean-Luc Mélenchon` → `jean-luc-melenchon`.
 pub fn slug(text: &str) -> String {
-    let ascii = deunicode::deunicode(text).to_ascii_lowercase();
+    // `Mei-Lin ZHANG (张美琳)`: a name already written in Latin letters keeps
+    // only those; a name in another script alone is transliterated.
+    let latin = |c: char| c.is_ascii() || ('\u{00C0}'..='\u{024F}').contains(&c) || ('\u{1E00}'..='\u{1EFF}').contains(&c);
+    let text: String = if text.chars().any(|c| c.is_ascii_alphabetic()) {
+        text.chars().filter(|&c| latin(c) || !c.is_alphabetic()).collect()
+    } else {
+        text.to_string()
+    };
+    let ascii = deunicode::deunicode(&text).to_ascii_lowercase();
     let mut out = String::with_capacity(ascii.len());
     for c in ascii.chars() {
         if c.is_ascii_alphanumeric() {
@@ -223,6 +231,8 @@ mod tests {
         );
         assert_eq!(slug("../../etc/passwd"), "etc-passwd");
         assert_eq!(slug("王"), "wang");
+        assert_eq!(slug("Mei-Lin ZHANG (张美琳)"), "mei-lin-zhang");
+        assert_eq!(slug("Nguyễn Thị ÁNH"), "nguyen-thi-anh");
         assert_eq!(slug("???"), "poster");
     }
 
