@@ -106,7 +106,8 @@ pub fn encode(image: &RgbaImage, encoding: Encoding) -> Vec<u8> {
 pub fn slug(text: &str) -> String {
     // `Mei-Lin ZHANG (张美琳)`: a name already written in Latin letters keeps
     // only those; a name in another script alone is transliterated.
-    let latin = |c: char| c.is_ascii() || ('\u{00C0}'..='\u{024F}').contains(&c) || ('\u{1E00}'..='\u{1EFF}').contains(&c);
+    let latin =
+        |c: char| c.is_ascii() || ('\u{00C0}'..='\u{024F}').contains(&c) || ('\u{1E00}'..='\u{1EFF}').contains(&c);
     let text: String = if text.chars().any(|c| c.is_ascii_alphabetic()) {
         text.chars().filter(|&c| latin(c) || !c.is_alphabetic()).collect()
     } else {
