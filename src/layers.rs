@@ -97,7 +97,9 @@ pub(crate) struct Cache {
 type Once = OnceLock<Option<Arc<tiny_skia::Pixmap>>>;
 
 impl Cache {
-    /// The background of `variant` at `w`×`h` under `transform`, rendered on first use.
+    /// A canvas holding the background of `variant` at `w`×`h` under
+    /// `transform`: a copy of the cached one up to [`CACHE_PIXELS`], drawn
+    /// afresh (and not kept) above.
     pub fn get(
         &self,
         template: &Template,
@@ -105,24 +107,30 @@ impl Cache {
         (w, h): (u32, u32),
         transform: tiny_skia::Transform,
         fonts: &Fonts,
-    ) -> Option<Arc<tiny_skia::Pixmap>> {
+    ) -> Option<tiny_skia::Pixmap> {
         let bg = template.variants[variant].background.as_ref()?;
-        let slot = {
-            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-            slots.entry((variant, w, h)).or_default().clone()
-        };
-        slot.get_or_init(|| {
+        let draw = || {
             let mut opt = fonts.usvg_options(&template.fallbacks);
             let assets = template.assets.clone();
             opt.image_href_resolver.resolve_string = Box::new(move |href, _| crate::render::asset_kind(&assets, href));
             let tree = usvg::Tree::from_str(&bg.svg, &opt).ok()?;
             let mut pixmap = tiny_skia::Pixmap::new(w, h)?;
             resvg::render(&tree, transform, &mut pixmap.as_mut());
-            Some(Arc::new(pixmap))
-        })
-        .clone()
+            Some(pixmap)
+        };
+        if u64::from(w) * u64::from(h) > CACHE_PIXELS {
+            return draw();
+        }
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            slots.entry((variant, w, h)).or_default().clone()
+        };
+        slot.get_or_init(|| draw().map(Arc::new)).as_deref().cloned()
     }
 }
+
+/// Largest background kept in the cache, in pixels: every social size, not print.
+pub const CACHE_PIXELS: u64 = 4_000_000;
 
 #[cfg(test)]
 mod tests {

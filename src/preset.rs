@@ -25,6 +25,12 @@ pub const PRESETS: &[Preset] = &[
     preset("linkedin-post", 1200, 627, "LinkedIn shared image"),
     preset("print-a4", 2480, 3508, "A4 poster at 300 dpi"),
     preset("print-a3", 3508, 4961, "A3 poster at 300 dpi"),
+    preset(
+        "print-a1",
+        7016,
+        9933,
+        "A1 poster at 300 dpi, the largest official French size",
+    ),
 ];
 
 const fn preset(name: &'static str, width: u32, height: u32, description: &'static str) -> Preset {

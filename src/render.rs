@@ -174,20 +174,26 @@ pub fn rasterize(
         message,
     };
     let mut pixmap = match &v.background {
-        // Start from the cached static background: same pixels, drawn once.
+        // Start from the static background: cached and copied for social sizes,
+        // drawn afresh for print sizes, where one more canvas costs hundreds of MB.
         Some(_) => template
             .backgrounds
             .get(template, composed.variant, (w, h), transform, fonts)
-            .map(|bg| bg.as_ref().clone())
             .ok_or_else(|| fail(format!("the static background of variant {:?} cannot be drawn", v.name)))?,
         None => tiny_skia::Pixmap::new(w, h).ok_or_else(|| fail(format!("cannot allocate a {w}×{h} image")))?,
     };
     resvg::render(&tree, transform, &mut pixmap.as_mut());
-    let mut image = RgbaImage::new(w, h);
-    for (dst, src) in image.pixels_mut().zip(pixmap.pixels()) {
-        let c = src.demultiply();
-        *dst = image::Rgba([c.red(), c.green(), c.blue(), c.alpha()]);
+    drop(tree);
+    // Demultiply in place: no second canvas-sized buffer.
+    let mut data = pixmap.take();
+    for px in data.chunks_exact_mut(4) {
+        let c = tiny_skia::PremultipliedColorU8::from_rgba(px[0], px[1], px[2], px[3]).map_or([0, 0, 0, 0], |c| {
+            let c = c.demultiply();
+            [c.red(), c.green(), c.blue(), c.alpha()]
+        });
+        px.copy_from_slice(&c);
     }
+    let image = RgbaImage::from_raw(w, h, data).expect("w×h×4 bytes");
     Ok(Poster {
         image,
         variant: v.name.clone(),

@@ -490,7 +490,7 @@ fn check_lists_every_bad_row_and_writes_nothing() {
 
 // 7. Listing commands.
 #[test]
-fn presets_lists_all_eight_with_sizes() {
+fn presets_lists_all_nine_with_sizes() {
     let run = affiche(&["presets"]).expect(0);
     let sizes = [
         ("instagram-square", "1080×1080"),
@@ -501,6 +501,7 @@ fn presets_lists_all_eight_with_sizes() {
         ("linkedin-post", "1200×627"),
         ("print-a4", "2480×3508"),
         ("print-a3", "3508×4961"),
+        ("print-a1", "7016×9933"),
     ];
     for (name, size) in sizes {
         let line = run
@@ -510,7 +511,7 @@ fn presets_lists_all_eight_with_sizes() {
             .unwrap_or_else(|| panic!("no line for {name}: {}", run.stdout));
         assert!(line.contains(size), "{name} should be {size}: {line}");
     }
-    assert_eq!(run.stdout.lines().filter(|l| !l.trim().is_empty()).count(), 8);
+    assert_eq!(run.stdout.lines().filter(|l| !l.trim().is_empty()).count(), 9);
 }
 
 #[test]
