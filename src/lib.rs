@@ -28,6 +28,7 @@ pub mod fill;
 pub mod fonts;
 mod layers;
 pub mod output;
+pub mod pattern;
 pub mod photo;
 pub mod preset;
 pub mod render;
