@@ -275,15 +275,7 @@ pub(crate) fn analyse(template: &Template, index: usize, fonts: &Fonts) -> Resul
     let svg = fill_svg(variant, &values, &probes);
     // A 1×1 transparent PNG stands in for every photo.
     let dot = Arc::new(crate::output::encode_png_fast(&image::RgbaImage::new(1, 1)));
-    let mut opt = fonts.usvg_options(&template.fallbacks);
-    let assets = template.assets.clone();
-    opt.image_href_resolver.resolve_string = Box::new(move |href, _| {
-        if href.starts_with(PHOTO_HREF) {
-            Some(usvg::ImageKind::PNG(dot.clone()))
-        } else {
-            crate::render::asset_kind(&assets, href)
-        }
-    });
+    let opt = crate::render::usvg_options(template, fonts, move |_| Some(usvg::ImageKind::PNG(dot.clone())));
     let tree = usvg::Tree::from_str(&svg, &opt).map_err(|e| Error::Template {
         path: variant.path.clone(),
         message: e.to_string(),

@@ -110,9 +110,8 @@ impl Cache {
     ) -> Option<tiny_skia::Pixmap> {
         let bg = template.variants[variant].background.as_ref()?;
         let draw = || {
-            let mut opt = fonts.usvg_options(&template.fallbacks);
-            let assets = template.assets.clone();
-            opt.image_href_resolver.resolve_string = Box::new(move |href, _| crate::render::asset_kind(&assets, href));
+            // The background holds no slot, so no photo is ever asked for.
+            let opt = crate::render::usvg_options(template, fonts, |_| None);
             let tree = usvg::Tree::from_str(&bg.svg, &opt).ok()?;
             let mut pixmap = tiny_skia::Pixmap::new(w, h)?;
             resvg::render(&tree, transform, &mut pixmap.as_mut());

@@ -158,11 +158,8 @@ pub fn rasterize(
             Arc::new(crate::output::encode_png_fast(&prepared.image)),
         );
     }
-    let mut opt = fonts.usvg_options(&template.fallbacks);
-    let assets = template.assets.clone();
-    opt.image_href_resolver.resolve_string = Box::new(move |href, _| match href.strip_prefix(PHOTO_HREF) {
-        Some(field) => served.get(field).map(|b| usvg::ImageKind::PNG(b.clone())),
-        None => asset_kind(&assets, href),
+    let opt = usvg_options(template, fonts, move |field| {
+        served.get(field).map(|b| usvg::ImageKind::PNG(b.clone()))
     });
     let tree = usvg::Tree::from_str(&composed.svg, &opt).map_err(|e| Error::Render {
         row: record.row,
@@ -346,8 +343,24 @@ fn cropped_slots(v: &Variant, scale: f32, ox: f32, oy: f32, w: u32, h: u32) -> V
         .collect()
 }
 
+/// usvg options for a template's documents: its fonts and fallback chain, its
+/// own files, and `photo(field)` for photo-slot hrefs. Nothing else is read.
+pub(crate) fn usvg_options<'a>(
+    template: &'a Template,
+    fonts: &Fonts,
+    photo: impl Fn(&str) -> Option<usvg::ImageKind> + Send + Sync + 'a,
+) -> usvg::Options<'a> {
+    let mut opt = fonts.usvg_options(&template.fallbacks);
+    let assets = template.assets.clone();
+    opt.image_href_resolver.resolve_string = Box::new(move |href, _| match href.strip_prefix(PHOTO_HREF) {
+        Some(field) => photo(field),
+        None => asset_kind(&assets, href),
+    });
+    opt
+}
+
 /// Serves a template-local file to usvg by its magic bytes.
-pub(crate) fn asset_kind(assets: &BTreeMap<String, Arc<Vec<u8>>>, href: &str) -> Option<usvg::ImageKind> {
+fn asset_kind(assets: &BTreeMap<String, Arc<Vec<u8>>>, href: &str) -> Option<usvg::ImageKind> {
     let data = assets.get(href)?.clone();
     match data.get(..4)? {
         [0x89, b'P', b'N', b'G'] => Some(usvg::ImageKind::PNG(data)),
