@@ -232,14 +232,7 @@ impl Batch {
     }
 
     pub(crate) fn variant_index(&self, preset: Option<Preset>) -> usize {
-        preset.map_or(0, |p| {
-            let v = self.template.variant_for(p.width, p.height);
-            self.template
-                .variants
-                .iter()
-                .position(|x| std::ptr::eq(x, v))
-                .unwrap_or(0)
-        })
+        preset.map_or(0, |p| self.template.variant_index_for(p.width, p.height))
     }
 
     /// Renders every row × preset into the output folder and writes `report.json`.

@@ -220,14 +220,7 @@ pub fn render(
     options: &RenderOptions,
     fonts: &Fonts,
 ) -> Result<Poster> {
-    let variant = match size {
-        Some((w, h)) => template
-            .variants
-            .iter()
-            .position(|v| std::ptr::eq(v, template.variant_for(w, h)))
-            .unwrap_or(0),
-        None => 0,
-    };
+    let variant = size.map_or(0, |(w, h)| template.variant_index_for(w, h));
     let composed = compose(template, variant, record, options, fonts)?;
     rasterize(template, &composed, record, size, fonts)
 }
@@ -393,11 +386,7 @@ mod tests {
         record.photos.insert("photo".into(), Arc::new(photo));
         let options = RenderOptions::default();
         for size in [(216, 270), (320, 180)] {
-            let variant = template
-                .variants
-                .iter()
-                .position(|v| std::ptr::eq(v, template.variant_for(size.0, size.1)))
-                .unwrap();
+            let variant = template.variant_index_for(size.0, size.1);
             assert!(
                 template.variants[variant].background.is_some(),
                 "the hero template has a static background"

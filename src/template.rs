@@ -287,9 +287,13 @@ impl Template {
 
     /// The variant whose aspect ratio is nearest to `width`×`height`.
     pub fn variant_for(&self, width: u32, height: u32) -> &Variant {
+        &self.variants[self.variant_index_for(width, height)]
+    }
+
+    /// Index in [`Template::variants`] of [`Template::variant_for`]`(width, height)`.
+    pub fn variant_index_for(&self, width: u32, height: u32) -> usize {
         let target = f64::from(width) / f64::from(height);
-        let i = crate::preset::nearest_aspect(target, self.variants.iter().map(Variant::aspect)).unwrap_or(0);
-        &self.variants[i]
+        crate::preset::nearest_aspect(target, self.variants.iter().map(Variant::aspect)).unwrap_or(0)
     }
 }
 
