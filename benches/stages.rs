@@ -52,6 +52,28 @@ fn main() {
         "decode 1024×1024 JPEG",
         median(runs, || drop(affiche::photo::decode(&bytes).unwrap())),
     );
+    // A 20-megapixel JPEG (3648×5472, a DSLR's size), made from the sample.
+    let big = {
+        let img = image::load_from_memory(&bytes)
+            .unwrap()
+            .resize_exact(3648, 5472, image::imageops::FilterType::Triangle)
+            .to_rgb8();
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+            .encode_image(&img)
+            .unwrap();
+        out
+    };
+    for (need, label) in [
+        (None, "decode 20 MP JPEG, full (zune-jpeg)"),
+        (Some((490, 568)), "decode 20 MP JPEG for a 490×568 frame (1/2)"),
+        (Some((245, 284)), "decode 20 MP JPEG for a 245×284 frame (1/4)"),
+    ] {
+        row(
+            label,
+            median(runs.min(7), || drop(affiche::photo::decode_for(&big, need).unwrap())),
+        );
+    }
     row(
         "find faces (rustface, on a 480 px copy)",
         median(runs, || drop(affiche::face::find(&photo))),

@@ -26,6 +26,8 @@ pub mod error;
 pub mod face;
 pub mod fill;
 pub mod fonts;
+mod icc;
+mod jpeg;
 mod layers;
 pub mod output;
 pub mod pattern;

@@ -4,7 +4,7 @@
 use std::io::Cursor;
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbaImage};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbaImage};
 use serde::Deserialize;
 
 /// How a photo fills its frame.
@@ -29,15 +29,31 @@ pub const MAX_FILE_BYTES: u64 = 256 << 20;
 /// Upscaling beyond this factor is reported as a low-resolution photo.
 const UPSCALE_WARNING: f32 = 1.5;
 
-/// Decodes a JPEG, PNG or WebP photo, applies its EXIF orientation and returns
-/// RGBA pixels. Errors are plain messages: the caller knows the file and row.
+/// Decodes a JPEG, PNG or WebP photo at full size, applies its EXIF
+/// orientation and colour profile and returns RGBA pixels in sRGB. Errors are
+/// plain messages: the caller knows the file and row.
 pub fn decode(bytes: &[u8]) -> Result<RgbaImage, String> {
+    decode_for(bytes, None).map(|(image, _)| image)
+}
+
+/// Like [`decode`], but a JPEG much larger than `need` (the largest frame it
+/// will fill, in upright pixels) is decoded at 1/2, 1/4 or 1/8 scale in the
+/// DCT. Returns the image and that scale (1.0 for a full decode).
+pub fn decode_for(bytes: &[u8], need: Option<(u32, u32)>) -> Result<(RgbaImage, f32), String> {
+    match image::guess_format(bytes) {
+        Ok(ImageFormat::Jpeg) => match crate::jpeg::decode(bytes, need)? {
+            Some(scaled) => Ok(scaled),
+            None => decode_other(bytes).map(|image| (image, 1.0)),
+        },
+        Ok(ImageFormat::Png | ImageFormat::WebP) => decode_other(bytes).map(|image| (image, 1.0)),
+        _ => Err("not a JPEG, PNG or WebP file".into()),
+    }
+}
+
+fn decode_other(bytes: &[u8]) -> Result<RgbaImage, String> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| e.to_string())?;
-    if reader.format().is_none() {
-        return Err("not a JPEG, PNG or WebP file".into());
-    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -45,9 +61,14 @@ pub fn decode(bytes: &[u8]) -> Result<RgbaImage, String> {
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
     let orientation = decoder.orientation().map_err(|e| e.to_string())?;
+    let icc = decoder.icc_profile().ok().flatten();
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
     img.apply_orientation(orientation);
-    Ok(img.into_rgba8())
+    let mut rgba = img.into_rgba8();
+    if let Some(icc) = icc {
+        crate::icc::rgba_to_srgb(&icc, &mut rgba);
+    }
+    Ok(rgba)
 }
 
 /// A photo fitted to one frame, with what a reviewer should know about it.
@@ -70,6 +91,20 @@ pub enum Placement {
     Face { face: crate::face::Face, target: [f32; 4] },
 }
 
+/// The scale (frame pixels per photo pixel) at which `photo` fills a
+/// `width`×`height` frame.
+pub fn scale(photo: (u32, u32), width: u32, height: u32, fit: Fit, placement: Placement) -> f32 {
+    let (w, h) = (width.max(1) as f32, height.max(1) as f32);
+    let (pw, ph) = (photo.0.max(1) as f32, photo.1.max(1) as f32);
+    match (fit, placement) {
+        (Fit::Contain, _) => (w / pw).min(h / ph),
+        (Fit::Cover, Placement::Focus { zoom, .. }) => (w / pw).max(h / ph) * zoom.max(1.0),
+        (Fit::Cover, Placement::Face { face, target }) => (target[2] / face.width)
+            .min(target[3] / face.height)
+            .max((w / pw).max(h / ph)),
+    }
+}
+
 /// Crops (cover) or pads (contain) `photo` to `width`×`height` pixels.
 pub fn prepare(photo: &RgbaImage, width: u32, height: u32, fit: Fit, placement: Placement) -> Prepared {
     let (width, height) = (width.max(1), height.max(1));
@@ -79,9 +114,10 @@ pub fn prepare(photo: &RgbaImage, width: u32, height: u32, fit: Fit, placement: 
     let mut warnings = Vec::new();
     let image = match fit {
         Fit::Cover => {
-            // Scale, and the photo point that lands on the frame's centre.
-            let (scale, centre) = match placement {
-                Placement::Focus { focus, zoom } => (cover * zoom.max(1.0), [focus[0] * pw, focus[1] * ph]),
+            let scale = scale(photo.dimensions(), width, height, fit, placement);
+            // The photo point that lands on the frame's centre.
+            let centre = match placement {
+                Placement::Focus { focus, .. } => [focus[0] * pw, focus[1] * ph],
                 Placement::Face {
                     face,
                     target: [tx, ty, tw, th],
@@ -94,16 +130,12 @@ pub fn prepare(photo: &RgbaImage, width: u32, height: u32, fit: Fit, placement: 
                             (cover / wanted - 1.0) * 100.0
                         ));
                     }
-                    let s = wanted.max(cover);
                     // The face centre goes to the target's centre.
                     let (fx, fy) = (face.x + face.width / 2.0, face.y + face.height / 2.0);
-                    (
-                        s,
-                        [
-                            fx + (w / 2.0 - (tx + tw / 2.0)) / s,
-                            fy + (h / 2.0 - (ty + th / 2.0)) / s,
-                        ],
-                    )
+                    [
+                        fx + (w / 2.0 - (tx + tw / 2.0)) / scale,
+                        fy + (h / 2.0 - (ty + th / 2.0)) / scale,
+                    ]
                 }
             };
             let (cw, ch) = (w / scale, h / scale);
@@ -113,7 +145,7 @@ pub fn prepare(photo: &RgbaImage, width: u32, height: u32, fit: Fit, placement: 
             resize(photo, width, height, Some((left, top, cw.min(pw), ch.min(ph))))
         }
         Fit::Contain => {
-            let scale = (w / pw).min(h / ph);
+            let scale = scale(photo.dimensions(), width, height, fit, placement);
             upscale_warning(&mut warnings, scale, photo, width, height);
             let iw = ((pw * scale).round() as u32).clamp(1, width);
             let ih = ((ph * scale).round() as u32).clamp(1, height);

@@ -126,7 +126,7 @@ pub fn rasterize(
     fonts: &Fonts,
 ) -> Result<Poster> {
     let v = &template.variants[composed.variant];
-    let (w, h) = size.unwrap_or((v.width.ceil() as u32, v.height.ceil() as u32));
+    let ((w, h), scale) = output_size(v, size);
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
         let message = format!("{w}×{h} is over the {MAX_PIXELS}-pixel limit");
         return Err(Error::Render {
@@ -134,7 +134,6 @@ pub fn rasterize(
             message,
         });
     }
-    let scale = (w as f32 / v.width).max(h as f32 / v.height);
     let (ox, oy) = ((w as f32 - v.width * scale) / 2.0, (h as f32 - v.height * scale) / 2.0);
     let mut warnings = composed.warnings.clone();
     warnings.extend(cropped_slots(v, scale, ox, oy, w, h));
@@ -144,10 +143,7 @@ pub fn rasterize(
             continue;
         };
         let rules = template.rules_for(&slot.field);
-        let (pw, ph) = (
-            (slot.canvas.width * scale).round() as u32,
-            (slot.canvas.height * scale).round() as u32,
-        );
+        let (pw, ph) = frame_pixels(slot, scale);
         let (placement, notes) = placement(slot, &rules, record, photo, (pw, ph));
         warnings.extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
         let mut prepared = crate::photo::prepare(photo, pw, ph, rules.fit, placement);
@@ -258,7 +254,22 @@ pub fn text_ink(template: &Template, composed: &Composed, fonts: &Fonts) -> Resu
 /// `<field>_focus_y`, `<field>_zoom` first, then the manifest's `focus`, then
 /// the detected face (on the template's `<field>-face` box when it has one),
 /// then the most detailed area. Also says what a reviewer should know.
-fn placement(
+/// The output size for `size` (the variant's own size when `None`) and the
+/// cover scale from the variant's canvas to it.
+pub(crate) fn output_size(v: &Variant, size: Option<(u32, u32)>) -> ((u32, u32), f32) {
+    let (w, h) = size.unwrap_or((v.width.ceil() as u32, v.height.ceil() as u32));
+    ((w, h), (w as f32 / v.width).max(h as f32 / v.height))
+}
+
+/// A photo slot's frame in output pixels at `scale`.
+pub(crate) fn frame_pixels(slot: &crate::slot::PhotoSlot, scale: f32) -> (u32, u32) {
+    (
+        (slot.canvas.width * scale).round() as u32,
+        (slot.canvas.height * scale).round() as u32,
+    )
+}
+
+pub(crate) fn placement(
     slot: &crate::slot::PhotoSlot,
     rules: &crate::template::SlotRules,
     record: &Record,

@@ -76,6 +76,81 @@ impl Batch {
         Ok(out)
     }
 
+    /// The row as a [`Record`] for `targets`: each photo decoded once, no
+    /// larger than its largest frame needs (see [`crate::photo::decode_for`]),
+    /// its faces found once; decoded again at full size when a face placement
+    /// zooms in past what the smaller decode holds, so no poster is softer
+    /// than its photo allows. The decode depends on the row's targets (the
+    /// campaign's presets), never on which of them are already up to date.
+    fn decode_for(
+        &self,
+        row: usize,
+        values: BTreeMap<String, String>,
+        files: &[PhotoFile],
+        targets: &[(String, Option<Preset>)],
+    ) -> Result<Record> {
+        let mut record = Record {
+            row,
+            values,
+            photos: BTreeMap::new(),
+            faces: BTreeMap::new(),
+        };
+        for (field, path, bytes) in files {
+            let err = |message| Error::Photo {
+                path: path.clone(),
+                row,
+                column: field.clone(),
+                message,
+            };
+            let need = self.frames(&record, field, targets, |_, frame| frame);
+            let need = need.into_iter().reduce(|a, b| (a.0.max(b.0), a.1.max(b.1)));
+            let (image, scale) = crate::photo::decode_for(bytes, need).map_err(err)?;
+            let faces = crate::face::find(&image);
+            record.photos.insert(field.clone(), Arc::new(image));
+            record.faces.insert(field.clone(), faces);
+            if scale < 1.0
+                && self
+                    .frames(&record, field, targets, |zoom, _| zoom)
+                    .iter()
+                    .any(|&z| z > 1.0)
+            {
+                // Faces found again: the detector's boxes move by a few percent with the
+                // input's resolution, and this way the poster is the one a full decode gives.
+                let full = crate::photo::decode(bytes).map_err(err)?;
+                record.faces.insert(field.clone(), crate::face::find(&full));
+                record.photos.insert(field.clone(), Arc::new(full));
+            }
+        }
+        Ok(record)
+    }
+
+    /// For every frame `field`'s photo fills among `targets`: `f(zoom, frame)`,
+    /// with the frame in output pixels and the zoom in frame pixels per photo
+    /// pixel (placed as the render will place it, once the photo is decoded).
+    fn frames<T>(
+        &self,
+        record: &Record,
+        field: &str,
+        targets: &[(String, Option<Preset>)],
+        f: impl Fn(f32, (u32, u32)) -> T,
+    ) -> Vec<T> {
+        let rules = self.template.rules_for(field);
+        let mut out = Vec::new();
+        for (_, preset) in targets {
+            let v = &self.template.variants[self.variant_index(*preset)];
+            let (_, scale) = render::output_size(v, preset.map(|p| (p.width, p.height)));
+            for slot in v.photos.iter().filter(|s| s.field == field) {
+                let frame = render::frame_pixels(slot, scale);
+                let zoom = record.photos.get(field).map_or(0.0, |photo| {
+                    let (placement, _) = render::placement(slot, &rules, record, photo, frame);
+                    crate::photo::scale(photo.dimensions(), frame.0, frame.1, rules.fit, placement)
+                });
+                out.push(f(zoom, frame));
+            }
+        }
+        out
+    }
+
     /// Reads and decodes the row's photos (once, whatever the number of presets).
     pub fn photos(&self, row: usize, values: &BTreeMap<String, String>) -> Result<BTreeMap<String, Arc<RgbaImage>>> {
         Self::decode(row, &self.photo_files(row, values)?)
@@ -192,19 +267,14 @@ impl Batch {
             // Photos are decoded only when some preset of the row needs rendering.
             let record = match &record {
                 Some(r) => r,
-                None => match Self::decode(row.number, &files) {
-                    Ok(photos) => {
-                        // Faces are found once per row, whatever the number of presets.
-                        let faces = photos.iter().map(|(f, p)| (f.clone(), crate::face::find(p))).collect();
-                        record.insert(Record {
-                            row: row.number,
-                            values: values.clone(),
-                            photos,
-                            faces,
-                        })
+                None => {
+                    // Sized for every target of the row, pending or not, so that a resumed
+                    // row decodes as a clean run does and writes the same bytes.
+                    match self.decode_for(row.number, values.clone(), &files, targets) {
+                        Ok(r) => record.insert(r),
+                        Err(e) => return fail(e),
                     }
-                    Err(e) => return fail(e),
-                },
+                }
             };
             let v = self.variant_index(*preset);
             let options = RenderOptions {

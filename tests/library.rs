@@ -275,3 +275,82 @@ fn golden_hero_square_and_story() {
             .image,
     );
 }
+
+/// Renders `bytes` as row 1's photo in `preset` through a batch (which decodes
+/// as little as the frame needs) and through the library from a full decode:
+/// the mean channel difference between the two posters.
+fn scaled_against_full(bytes: &[u8], preset: &str, size: (u32, u32)) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    std::fs::write(photos.join("big.jpg"), bytes).unwrap();
+    let data = dir.path().join("data.csv");
+    let csv = "prenom,nom,circonscription,photo,slogan\nGrace,HOPPER,Paris (1re circonscription),big.jpg,Test\n";
+    std::fs::write(&data, csv).unwrap();
+    let path = root().join("samples/campaign.toml");
+    let mut file = CampaignFile::load(&path).unwrap();
+    (file.data, file.photos, file.out) = (Some(data), Some(photos), Some(dir.path().join("out")));
+    file.presets = Some(vec![preset.into()]);
+    let batch = Batch::load(Campaign::resolve(file, &path).unwrap()).unwrap();
+    let report = batch
+        .run(&affiche::RunOptions { jobs: 1, force: true }, &|| {})
+        .unwrap();
+    let entry = &report.entries[0];
+    assert!(entry.message.is_none(), "{entry:?}");
+    let scaled = image::open(dir.path().join("out").join(&entry.output))
+        .unwrap()
+        .into_rgba8();
+    let record = Record {
+        row: 1,
+        values: batch.values(&batch.table.rows[0]).unwrap(),
+        photos: [("photo".to_string(), Arc::new(affiche::photo::decode(bytes).unwrap()))].into(),
+        ..Default::default()
+    };
+    let full = affiche::render(&batch.template, &record, Some(size), &Default::default(), &batch.fonts)
+        .unwrap()
+        .image;
+    let diff: u64 = scaled
+        .as_raw()
+        .iter()
+        .zip(full.as_raw())
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    diff as f64 / full.as_raw().len() as f64
+}
+
+fn jpeg(image: &image::RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95)
+        .encode_image(image)
+        .unwrap();
+    out
+}
+
+#[test]
+fn a_large_photo_decoded_at_a_dct_scale_gives_the_poster_a_full_decode_gives() {
+    let portrait = image::open(root().join("samples/photos/hopper-square-large.jpg")).unwrap();
+    // 3072² upscaled: the facebook-link frame (490×568 px) needs half of it at most.
+    let big = jpeg(
+        &portrait
+            .resize_exact(3072, 3072, image::imageops::FilterType::Triangle)
+            .to_rgb8(),
+    );
+    assert_eq!(
+        affiche::photo::decode_for(&big, Some((490, 568))).unwrap().1,
+        0.5,
+        "decoded at half scale"
+    );
+    let mean = scaled_against_full(&big, "facebook-link", (1200, 630));
+    assert!(mean < 1.0, "mean channel difference {mean}");
+    // The same portrait small in a wide grey field: face normalisation zooms
+    // in past what the half-scale decode holds, so the row decodes it again.
+    let mut field = image::RgbImage::from_pixel(3072, 3072, image::Rgb([128, 128, 128]));
+    let small = portrait
+        .resize_exact(640, 640, image::imageops::FilterType::Triangle)
+        .to_rgb8();
+    image::imageops::replace(&mut field, &small, 1216, 1216);
+    let field = jpeg(&field);
+    assert_eq!(affiche::photo::decode_for(&field, Some((490, 568))).unwrap().1, 0.5);
+    let mean = scaled_against_full(&field, "facebook-link", (1200, 630));
+    assert!(mean < 1.0, "mean channel difference {mean}");
+}

@@ -157,3 +157,151 @@ fn truncated_and_garbage_files_are_errors_not_panics() {
     assert!(photo::decode(b"GIF89a not really").is_err());
     assert!(photo::decode(&[]).is_err());
 }
+
+/// Ink amounts (0 = no ink) for an RGB colour, the naive way print tools export.
+fn to_cmyk(img: &image::RgbImage) -> Vec<u8> {
+    img.pixels()
+        .flat_map(|p| {
+            let k = 255 - p.0.iter().copied().max().unwrap();
+            let white = 255 - u16::from(k);
+            let ink = |c: u8| ((white - u16::from(c)) * 255).checked_div(white).unwrap_or(0) as u8;
+            [ink(p[0]), ink(p[1]), ink(p[2]), k]
+        })
+        .collect()
+}
+
+fn jpeg(
+    data: &[u8],
+    w: u32,
+    h: u32,
+    color: jpeg_encoder::ColorType,
+    setup: impl Fn(&mut jpeg_encoder::Encoder<&mut Vec<u8>>),
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, 92);
+    setup(&mut encoder);
+    encoder.encode(data, w as u16, h as u16, color).unwrap();
+    out
+}
+
+fn quadrant_colours(img: &RgbaImage) -> [Rgba<u8>; 4] {
+    let (w, h) = img.dimensions();
+    [
+        (w / 4, h / 4),
+        (3 * w / 4, h / 4),
+        (w / 4, 3 * h / 4),
+        (3 * w / 4, 3 * h / 4),
+    ]
+    .map(|(x, y)| *img.get_pixel(x, y))
+}
+
+#[test]
+fn cmyk_and_ycck_jpegs_from_print_shops_come_out_in_their_colours() {
+    let q = quadrants();
+    let cmyk = to_cmyk(&q);
+    for color in [jpeg_encoder::ColorType::Cmyk, jpeg_encoder::ColorType::CmykAsYcck] {
+        let bytes = jpeg(&cmyk, 64, 32, color, |_| {});
+        let img = photo::decode(&bytes).unwrap_or_else(|e| panic!("{color:?}: {e}"));
+        assert_eq!(img.dimensions(), (64, 32));
+        let got = quadrant_colours(&img);
+        for (p, want) in got.iter().zip([RED, GREEN, BLUE, WHITE]) {
+            assert!(close(p, want), "{color:?}: {p:?} for {want:?}");
+            assert_eq!(p[3], 255, "{color:?}: opaque");
+        }
+    }
+}
+
+#[test]
+fn progressive_jpeg_decodes_like_baseline() {
+    let portrait = image::open("samples/photos/hopper.jpg").unwrap().into_rgb8();
+    let (w, h) = portrait.dimensions();
+    let baseline = photo::decode(&jpeg(portrait.as_raw(), w, h, jpeg_encoder::ColorType::Rgb, |_| {})).unwrap();
+    let progressive = jpeg(portrait.as_raw(), w, h, jpeg_encoder::ColorType::Rgb, |e| {
+        e.set_progressive(true)
+    });
+    assert!(
+        progressive.windows(2).any(|m| m == [0xFF, 0xC2]),
+        "an SOF2 (progressive) frame"
+    );
+    let progressive = photo::decode(&progressive).unwrap();
+    assert_eq!(progressive.dimensions(), (w, h));
+    let diff: u64 = baseline
+        .as_raw()
+        .iter()
+        .zip(progressive.as_raw())
+        .map(|(a, b)| u64::from(a.abs_diff(*b)))
+        .sum();
+    let mean = diff as f64 / baseline.as_raw().len() as f64;
+    assert!(mean < 2.0, "mean channel difference {mean}");
+}
+
+#[test]
+fn icc_tagged_photos_are_converted_to_srgb() {
+    let p3 = moxcms::ColorProfile::new_display_p3().encode().unwrap();
+    let q = quadrants();
+    let untagged = photo::decode(&jpeg(q.as_raw(), 64, 32, jpeg_encoder::ColorType::Rgb, |_| {})).unwrap();
+    let tagged = jpeg(q.as_raw(), 64, 32, jpeg_encoder::ColorType::Rgb, |e| {
+        e.add_icc_profile(&p3).unwrap()
+    });
+    let tagged_png = {
+        use image::ImageEncoder;
+        let mut out = Vec::new();
+        let mut e = image::codecs::png::PngEncoder::new(&mut out);
+        e.set_icc_profile(p3.clone()).unwrap();
+        e.write_image(q.as_raw(), 64, 32, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        out
+    };
+    for (name, bytes) in [("jpeg", tagged), ("png", tagged_png)] {
+        let img = photo::decode(&bytes).unwrap();
+        // P3's red (230, 20, 20) is ≈ sRGB (251, 0, 0): redder than the same numbers read as sRGB.
+        let (red, plain) = (quadrant_colours(&img)[0], quadrant_colours(&untagged)[0]);
+        assert!(red[0] >= 245 && plain[0] <= 235, "{name}: {red:?} vs {plain:?}");
+        // Greys stay grey: P3 and sRGB share white and tone curve.
+        let white = quadrant_colours(&img)[3];
+        assert!(close(&white, WHITE), "{name}: {white:?}");
+    }
+}
+
+#[test]
+fn a_large_jpeg_is_decoded_at_a_dct_scale_that_still_covers_its_frame() {
+    let big = image::imageops::resize(&quadrants(), 2400, 1200, image::imageops::FilterType::Nearest);
+    let bytes = jpeg(big.as_raw(), 2400, 1200, jpeg_encoder::ColorType::Rgb, |_| {});
+    let (full, scale) = photo::decode_for(&bytes, None).unwrap();
+    assert_eq!((full.dimensions(), scale), ((2400, 1200), 1.0));
+    // A 150×150 frame: cover needs 1/8 (150 of 1200 rows); twice that is a quarter.
+    let (small, scale) = photo::decode_for(&bytes, Some((150, 150))).unwrap();
+    assert_eq!((small.dimensions(), scale), ((600, 300), 0.25));
+    for (p, want) in quadrant_colours(&small).iter().zip([RED, GREEN, BLUE, WHITE]) {
+        assert!(close(p, want), "{p:?} for {want:?}");
+    }
+    // A frame as large as the photo: full size.
+    assert_eq!(photo::decode_for(&bytes, Some((2400, 1200))).unwrap().1, 1.0);
+}
+
+#[test]
+fn lossy_webp_with_alpha_decodes_close_to_its_source() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let webp = std::fs::read(dir.join("hopper-lossy-alpha.webp")).unwrap();
+    assert_eq!(&webp[12..16], b"VP8X", "extended WebP");
+    assert!(
+        webp.windows(4).any(|w| w == b"ALPH") && webp.windows(4).any(|w| w == b"VP8 "),
+        "lossy with alpha"
+    );
+    let img = photo::decode(&webp).unwrap();
+    let source = image::open(dir.join("hopper-lossy-alpha.png")).unwrap().into_rgba8();
+    assert_eq!(img.dimensions(), source.dimensions());
+    assert_eq!(img.get_pixel(10, 50)[3], 0, "the cut-out stays transparent");
+    assert_eq!(img.get_pixel(60, 50)[3], 255);
+    let opaque: Vec<_> = img.enumerate_pixels().filter(|(x, _, _)| *x >= 40).collect();
+    let diff: u64 = opaque
+        .iter()
+        .map(|(x, y, p)| {
+            (0..3)
+                .map(|c| u64::from(p[c].abs_diff(source.get_pixel(*x, *y)[c])))
+                .sum::<u64>()
+        })
+        .sum();
+    let mean = diff as f64 / (opaque.len() * 3) as f64;
+    assert!(mean < 8.0, "mean channel difference from the source {mean}");
+}
