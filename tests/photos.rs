@@ -30,9 +30,15 @@ fn encode(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     out
 }
 
-/// A JPEG with an EXIF APP1 segment holding only the orientation tag.
-fn jpeg_with_orientation(orientation: u16) -> Vec<u8> {
-    let jpeg = encode(&DynamicImage::ImageRgb8(quadrants()), ImageFormat::Jpeg);
+/// A JPEG of [`quadrants`] `times` as large, with an EXIF APP1 segment holding only the orientation tag.
+fn jpeg_with_orientation(orientation: u16, times: u32) -> Vec<u8> {
+    let q = image::imageops::resize(
+        &quadrants(),
+        64 * times,
+        32 * times,
+        image::imageops::FilterType::Nearest,
+    );
+    let jpeg = encode(&DynamicImage::ImageRgb8(q), ImageFormat::Jpeg);
     // TIFF, little endian: header, one IFD entry (0x0112 SHORT 1 = orientation), no next IFD.
     let mut tiff = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0".to_vec();
     tiff.extend(orientation.to_le_bytes());
@@ -64,13 +70,16 @@ fn every_exif_orientation_comes_out_upright() {
         (7, "br"),
         (8, "bl"),
     ];
-    for (orientation, corner) in expected {
-        let img = photo::decode(&jpeg_with_orientation(orientation)).unwrap();
+    // Full decodes (image's decoder) and DCT-scaled ones (jpeg-decoder): a 4× photo
+    // for a 16×16 frame is decoded at a quarter, back to 64×32.
+    for ((orientation, corner), times) in expected.into_iter().flat_map(|e| [(e, 1), (e, 4)]) {
+        let (img, scale) = photo::decode_for(&jpeg_with_orientation(orientation, times), Some((16, 16))).unwrap();
+        assert_eq!(scale, 1.0 / times as f32, "orientation {orientation}");
         let rotated = orientation >= 5;
         assert_eq!(
             img.dimensions(),
             if rotated { (32, 64) } else { (64, 32) },
-            "orientation {orientation}"
+            "orientation {orientation}, {times}×"
         );
         let (w, h) = img.dimensions();
         let (x, y) = match corner {
@@ -81,7 +90,7 @@ fn every_exif_orientation_comes_out_upright() {
         };
         assert!(
             close(img.get_pixel(x, y), RED),
-            "orientation {orientation}: {:?} at {corner}",
+            "orientation {orientation}, {times}×: {:?} at {corner}",
             img.get_pixel(x, y)
         );
     }
@@ -252,8 +261,17 @@ fn icc_tagged_photos_are_converted_to_srgb() {
             .unwrap();
         out
     };
-    for (name, bytes) in [("jpeg", tagged), ("png", tagged_png)] {
-        let img = photo::decode(&bytes).unwrap();
+    let big = image::imageops::resize(&q, 256, 128, image::imageops::FilterType::Nearest);
+    let tagged_big = jpeg(big.as_raw(), 256, 128, jpeg_encoder::ColorType::Rgb, |e| {
+        e.add_icc_profile(&p3).unwrap()
+    });
+    let scaled = photo::decode_for(&tagged_big, Some((16, 16))).unwrap();
+    assert_eq!(scaled.1, 0.25);
+    for (name, img) in [
+        ("jpeg", photo::decode(&tagged).unwrap()),
+        ("png", photo::decode(&tagged_png).unwrap()),
+        ("scaled jpeg", scaled.0),
+    ] {
         // P3's red (230, 20, 20) is ≈ sRGB (251, 0, 0): redder than the same numbers read as sRGB.
         let (red, plain) = (quadrant_colours(&img)[0], quadrant_colours(&untagged)[0]);
         assert!(red[0] >= 245 && plain[0] <= 235, "{name}: {red:?} vs {plain:?}");
