@@ -250,10 +250,6 @@ pub fn text_ink(template: &Template, composed: &Composed, fonts: &Fonts) -> Resu
     Ok(out)
 }
 
-/// Where a photo goes in its slot: per-row columns `<field>_focus_x`,
-/// `<field>_focus_y`, `<field>_zoom` first, then the manifest's `focus`, then
-/// the detected face (on the template's `<field>-face` box when it has one),
-/// then the most detailed area. Also says what a reviewer should know.
 /// The output size for `size` (the variant's own size when `None`) and the
 /// cover scale from the variant's canvas to it.
 pub(crate) fn output_size(v: &Variant, size: Option<(u32, u32)>) -> ((u32, u32), f32) {
@@ -269,6 +265,10 @@ pub(crate) fn frame_pixels(slot: &crate::slot::PhotoSlot, scale: f32) -> (u32, u
     )
 }
 
+/// Where a photo goes in its slot: per-row columns `<field>_focus_x`,
+/// `<field>_focus_y`, `<field>_zoom` first, then the manifest's `focus`, then
+/// the detected face (on the template's `<field>-face` box when it has one),
+/// then the most detailed area. Also says what a reviewer should know.
 pub(crate) fn placement(
     slot: &crate::slot::PhotoSlot,
     rules: &crate::template::SlotRules,
