@@ -39,6 +39,29 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         time_budget: f64,
     },
+    /// Render one row in one preset, fast; --watch renders again on every save, --serve shows it in a browser.
+    #[command(
+        after_help = "Examples:\n  affiche preview samples/campaign.toml --row 3 --preset instagram-story\n  affiche preview samples/campaign.toml --row 3 --preset instagram-story --serve\n    then open http://127.0.0.1:7777/ and save the template in your editor"
+    )]
+    Preview {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Data row to render (1-based, as in reports).
+        #[arg(long, default_value_t = 1)]
+        row: usize,
+        /// PNG file to write. Default: preview.png in the output folder.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Render again whenever the template, data, photos, fonts or campaign file change.
+        #[arg(long)]
+        watch: bool,
+        /// Serve a page on 127.0.0.1 that shows the preview and reloads itself (implies --watch).
+        #[arg(long)]
+        serve: bool,
+        /// Port for --serve (0 picks a free one).
+        #[arg(long, default_value_t = 7777)]
+        port: u16,
+    },
     /// List the built-in presets.
     Presets,
     /// Work with reports.
@@ -208,6 +231,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        Command::Preview {
+            inputs,
+            row,
+            output,
+            watch,
+            serve,
+            port,
+        } => preview(&inputs, row, output, watch || serve, serve.then_some(port)),
         Command::Presets => {
             for p in PRESETS {
                 println!("{:<20} {:>4}×{:<4}  {}", p.name, p.width, p.height, p.description);
@@ -329,6 +360,79 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+    }
+}
+
+/// `affiche preview`: render, then (watching) wait for a change and render again.
+fn preview(
+    inputs: &Inputs,
+    row: usize,
+    output: Option<PathBuf>,
+    watch: bool,
+    serve: Option<u16>,
+) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let server = serve.map(affiche::preview::Server::start).transpose()?;
+    if let Some(s) = &server {
+        println!("serving http://127.0.0.1:{}/ (Ctrl-C to stop)", s.port);
+        std::io::stdout().flush()?;
+    }
+    let mut watcher: Option<affiche::preview::Watcher> = None;
+    loop {
+        let start = Instant::now();
+        let outcome = inputs.campaign().and_then(|c| {
+            let batch = Batch::load(c)?;
+            let poster = batch.preview(row, None)?;
+            Ok((batch, poster))
+        });
+        match outcome {
+            Ok((batch, poster)) => {
+                let png = affiche::output::encode(&poster.image, Default::default());
+                let path = output.clone().unwrap_or_else(|| batch.campaign.out.join("preview.png"));
+                let dir = path
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let name = path.file_name().context("--output needs a file name")?;
+                affiche::output::write_atomic(dir, Path::new(name), &png)?;
+                let (w, h) = poster.image.dimensions();
+                let mut message = format!(
+                    "row {row}, {} {w}×{h}, in {:.2} s → {}",
+                    poster.variant,
+                    start.elapsed().as_secs_f64(),
+                    path.display()
+                );
+                for warning in &poster.warnings {
+                    message.push_str(&format!("\nwarning: {warning}"));
+                }
+                println!("{message}");
+                std::io::stdout().flush()?;
+                if let Some(s) = &server {
+                    s.show(Some(png), message);
+                }
+                if watch && watcher.is_none() {
+                    let paths = batch.watched_paths(inputs.campaign.as_deref());
+                    watcher = Some(affiche::preview::Watcher::new(
+                        &paths,
+                        &[path, batch.campaign.out.clone()],
+                    )?);
+                }
+            }
+            Err(e) if watch && watcher.is_some() => {
+                // Mid-edit mistakes are shown and the watch goes on; the last good image stays.
+                eprintln!("error: {e}");
+                if let Some(s) = &server {
+                    s.show(None, format!("error: {e}"));
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let Some(w) = watcher.as_ref().filter(|_| watch) else {
+            return Ok(ExitCode::SUCCESS);
+        };
+        if w.wait(std::time::Duration::from_millis(150)).is_none() {
+            return Ok(ExitCode::SUCCESS);
         }
     }
 }

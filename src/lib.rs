@@ -33,6 +33,7 @@ pub mod output;
 pub mod pattern;
 pub mod photo;
 pub mod preset;
+pub mod preview;
 pub mod render;
 pub mod report;
 mod row;

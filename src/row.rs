@@ -37,7 +37,7 @@ impl Batch {
     }
 
     /// Reads the row's photo files, confined to the photo folder.
-    fn photo_files(&self, row: usize, values: &BTreeMap<String, String>) -> Result<Vec<PhotoFile>> {
+    pub(crate) fn photo_files(&self, row: usize, values: &BTreeMap<String, String>) -> Result<Vec<PhotoFile>> {
         let mut out = Vec::new();
         for f in self.template.fields().into_iter().filter(|f| f.kind == "photo") {
             let value = values.get(&f.name).map(|s| s.trim()).unwrap_or_default();
@@ -82,7 +82,7 @@ impl Batch {
     /// zooms in past what the smaller decode holds, so no poster is softer
     /// than its photo allows. The decode depends on the row's targets (the
     /// campaign's presets), never on which of them are already up to date.
-    fn decode_for(
+    pub(crate) fn decode_for(
         &self,
         row: usize,
         values: BTreeMap<String, String>,

@@ -1,0 +1,208 @@
+//! Live preview for designers: one row in one preset rendered in memory, the
+//! files it depends on watched (notify), and a page on 127.0.0.1 that shows
+//! the latest render and reloads itself (tiny_http). The caller (the CLI)
+//! owns the loop and the printing; nothing here prints.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use notify::{RecursiveMode, Watcher as _};
+
+use crate::batch::Batch;
+use crate::error::{Error, Result};
+use crate::render::{Poster, RenderOptions};
+
+impl Batch {
+    /// Renders data row `row` (1-based, as in reports) in `preset` (a
+    /// built-in name; `None`: the campaign's first preset, else the template's
+    /// own size), in memory, decoding photos for that preset only.
+    pub fn preview(&self, row: usize, preset: Option<&str>) -> Result<Poster> {
+        let data_row = self
+            .table
+            .rows
+            .iter()
+            .find(|r| r.number == row)
+            .ok_or_else(|| Error::Data {
+                path: self.table.path.clone(),
+                row: Some(row),
+                column: None,
+                message: format!(
+                    "no such row: the file has rows {}–{}",
+                    self.table.rows.first().map_or(0, |r| r.number),
+                    self.table.rows.last().map_or(0, |r| r.number)
+                ),
+            })?;
+        let preset = match preset {
+            Some(name) => Some(crate::preset::Preset::find(name)?),
+            None => self.campaign.presets.first().copied(),
+        };
+        let target = (
+            preset.map_or_else(|| "template".to_string(), |p| p.name.to_string()),
+            preset,
+        );
+        let values = self.values(data_row)?;
+        let files = self.photo_files(row, &values)?;
+        let record = self.decode_for(row, values, &files, std::slice::from_ref(&target))?;
+        let options = RenderOptions {
+            overflow: self.campaign.overflow,
+        };
+        crate::render::render(
+            &self.template,
+            &record,
+            preset.map(|p| (p.width, p.height)),
+            &options,
+            &self.fonts,
+        )
+    }
+
+    /// What a preview of this campaign depends on: the template, data file,
+    /// photo folder and font folders (plus `campaign`, the campaign file).
+    pub fn watched_paths(&self, campaign: Option<&Path>) -> Vec<PathBuf> {
+        let c = &self.campaign;
+        let mut paths = vec![c.template.clone(), c.data.clone(), c.photos.clone()];
+        paths.extend(c.fonts.iter().cloned());
+        paths.extend(campaign.map(Path::to_path_buf));
+        paths.retain(|p| p.exists());
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+}
+
+/// Tells when any of a set of files or folders changed.
+pub struct Watcher {
+    _inner: notify::RecommendedWatcher,
+    events: Receiver<PathBuf>,
+}
+
+impl Watcher {
+    /// Watches `paths`: folders recursively, files through their folder, so an
+    /// editor that saves by writing a new file and renaming it is still seen.
+    /// Changes under `ignore` (the preview's own output) are not reported.
+    pub fn new(paths: &[PathBuf], ignore: &[PathBuf]) -> Result<Watcher> {
+        let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let files: Vec<PathBuf> = paths.iter().filter(|p| !p.is_dir()).map(|p| abs(p)).collect();
+        let dirs: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).map(|p| abs(p)).collect();
+        let ignore: Vec<PathBuf> = ignore.iter().map(|p| abs(p)).collect();
+        let wanted = {
+            let (files, dirs) = (files.clone(), dirs.clone());
+            move |p: &Path| {
+                !ignore.iter().any(|i| p.starts_with(i))
+                    && (files.iter().any(|f| f == p) || dirs.iter().any(|d| p.starts_with(d)))
+            }
+        };
+        let (tx, events) = channel();
+        let mut inner = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            // Reads are not changes: opening a file must not start a render loop.
+            if let Ok(e) = event
+                && !matches!(e.kind, notify::EventKind::Access(_))
+            {
+                for p in e.paths.into_iter().filter(|p| wanted(p)) {
+                    let _ = tx.send(p);
+                }
+            }
+        })
+        .map_err(|e| watch_error(Path::new("."), e))?;
+        for d in &dirs {
+            inner
+                .watch(d, RecursiveMode::Recursive)
+                .map_err(|e| watch_error(d, e))?;
+        }
+        let mut parents: Vec<&Path> = files.iter().filter_map(|f| f.parent()).collect();
+        parents.sort();
+        parents.dedup();
+        for d in parents.into_iter().filter(|p| !dirs.iter().any(|d| p.starts_with(d))) {
+            inner
+                .watch(d, RecursiveMode::NonRecursive)
+                .map_err(|e| watch_error(d, e))?;
+        }
+        Ok(Watcher { _inner: inner, events })
+    }
+
+    /// Blocks until something changed, then waits for `quiet` without further
+    /// change (an editor's save is several events) and returns what changed.
+    /// `None` when the watcher stopped.
+    pub fn wait(&self, quiet: Duration) -> Option<Vec<PathBuf>> {
+        let mut changed = vec![self.events.recv().ok()?];
+        loop {
+            match self.events.recv_timeout(quiet) {
+                Ok(p) => changed.push(p),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+        changed.sort();
+        changed.dedup();
+        Some(changed)
+    }
+}
+
+fn watch_error(path: &Path, e: notify::Error) -> Error {
+    Error::io(path, std::io::Error::other(format!("cannot watch for changes: {e}")))
+}
+
+/// What the preview page shows: the latest good PNG and the latest outcome.
+#[derive(Default)]
+struct Shown {
+    version: u64,
+    png: Vec<u8>,
+    message: String,
+}
+
+/// A page on 127.0.0.1 showing the latest preview; it polls `/version` and
+/// reloads the image when it changes.
+pub struct Server {
+    shown: Arc<Mutex<Shown>>,
+    /// The port the server listens on.
+    pub port: u16,
+}
+
+const PAGE: &str = include_str!("preview.html");
+
+impl Server {
+    /// Listens on 127.0.0.1:`port` (0 picks a free port) and serves from a thread.
+    pub fn start(port: u16) -> Result<Server> {
+        let http = tiny_http::Server::http(("127.0.0.1", port))
+            .map_err(|e| Error::io(format!("127.0.0.1:{port}"), std::io::Error::other(e.to_string())))?;
+        let port = http.server_addr().to_ip().map_or(port, |a| a.port());
+        let shown = Arc::new(Mutex::new(Shown::default()));
+        let state = shown.clone();
+        std::thread::spawn(move || {
+            for request in http.incoming_requests() {
+                let (body, kind) = {
+                    let s = state.lock().unwrap_or_else(|e| e.into_inner());
+                    match request.url().split('?').next().unwrap_or("/") {
+                        "/" => (PAGE.as_bytes().to_vec(), "text/html; charset=utf-8"),
+                        "/poster.png" => (s.png.clone(), "image/png"),
+                        "/version" => (
+                            format!("{}\n{}", s.version, s.message).into_bytes(),
+                            "text/plain; charset=utf-8",
+                        ),
+                        _ => {
+                            let _ = request.respond(tiny_http::Response::empty(404));
+                            continue;
+                        }
+                    }
+                };
+                let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k, v).expect("ASCII header");
+                let response = tiny_http::Response::from_data(body)
+                    .with_header(header("Content-Type", kind))
+                    .with_header(header("Cache-Control", "no-store"));
+                let _ = request.respond(response);
+            }
+        });
+        Ok(Server { shown, port })
+    }
+
+    /// Shows a new render (`png`: `None` keeps the last good image) and its outcome.
+    pub fn show(&self, png: Option<Vec<u8>>, message: String) {
+        let mut s = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+        s.version += 1;
+        if let Some(png) = png {
+            s.png = png;
+        }
+        s.message = message;
+    }
+}

@@ -1,0 +1,254 @@
+//! `affiche preview`: one poster like the batch renders it; `--watch` renders
+//! again when the template is saved; `--serve` serves the latest render on
+//! 127.0.0.1 with a version the page polls. Each test works on its own copy
+//! of the sample campaign in a temp dir.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A copy of `samples/`, `templates/hero` and `fonts/` that a test may edit.
+fn campaign_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to) in [
+        ("samples", "samples"),
+        ("templates/hero", "templates/hero"),
+        ("fonts", "fonts"),
+    ] {
+        copy_dir(&root().join(from), &dir.path().join(to));
+    }
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+fn affiche(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_affiche"));
+    c.current_dir(dir);
+    c
+}
+
+/// Kills the child when the test ends, pass or fail.
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits (up to a generous limit: debug builds, loaded CI) until `f` holds.
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn edit_accent(dir: &Path) {
+    // The story variant's yellow accents become cyan, as a designer's save would.
+    let svg = dir.join("templates/hero/story.svg");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("#FFD400"));
+    std::fs::write(&svg, text.replace("#FFD400", "#00C0FF")).unwrap();
+}
+
+fn count_colour(png: &Path, rgb: [u8; 3]) -> usize {
+    let img = image::open(png).unwrap().into_rgb8();
+    img.pixels().filter(|p| p.0 == rgb).count()
+}
+
+#[test]
+fn preview_writes_the_poster_the_batch_renders() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let out = affiche(d)
+        .args([
+            "preview",
+            "samples/campaign.toml",
+            "--row",
+            "3",
+            "--preset",
+            "instagram-story",
+        ])
+        .args(["--output", "p/row3.png"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("row 3, story 1080×1920"));
+    // The batch on the first three rows only (debug builds are slow).
+    let csv = std::fs::read_to_string(d.join("samples/candidates.csv")).unwrap();
+    let head: Vec<&str> = csv.lines().take(4).collect();
+    std::fs::write(d.join("samples/three.csv"), head.join("\n") + "\n").unwrap();
+    let status = affiche(d)
+        .args([
+            "render",
+            "--data",
+            "samples/three.csv",
+            "samples/campaign.toml",
+            "--preset",
+            "instagram-story",
+            "--out",
+            "batch",
+        ])
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("batch/report.json")).unwrap()).unwrap();
+    let row3 = report["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["row"] == 3)
+        .unwrap();
+    let batch = std::fs::read(d.join("batch").join(row3["output"].as_str().unwrap())).unwrap();
+    assert!(
+        std::fs::read(d.join("p/row3.png")).unwrap() == batch,
+        "preview and batch differ"
+    );
+    // A row that does not exist is a clear error, exit 2.
+    let out = affiche(d)
+        .args(["preview", "samples/campaign.toml", "--row", "99"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such row"));
+}
+
+#[test]
+fn watch_renders_again_when_the_template_is_saved() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let png = d.join("p.png");
+    let child = affiche(d)
+        .args([
+            "preview",
+            "samples/campaign.toml",
+            "--row",
+            "1",
+            "--preset",
+            "instagram-story",
+            "--watch",
+        ])
+        .args(["--output", "p.png"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _child = Killed(child);
+    eventually("the first render", || png.exists());
+    const CYAN: [u8; 3] = [0, 0xC0, 0xFF];
+    assert_eq!(count_colour(&png, CYAN), 0);
+    let first = std::fs::read(&png).unwrap();
+    // Give the watcher a moment to be armed after the first write.
+    std::thread::sleep(Duration::from_millis(500));
+    edit_accent(d);
+    eventually("a second render", || std::fs::read(&png).is_ok_and(|b| b != first));
+    assert!(count_colour(&png, CYAN) > 1000, "the new accent colour is drawn");
+}
+
+/// One HTTP/1.0 GET on 127.0.0.1: (status line, body).
+fn get(port: u16, path: &str) -> (String, Vec<u8>) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("headers end");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    (
+        head.lines().next().unwrap_or_default().to_string(),
+        raw[split + 4..].to_vec(),
+    )
+}
+
+#[test]
+fn serve_shows_the_latest_render_and_its_version() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let mut child = affiche(d)
+        .args([
+            "preview",
+            "samples/campaign.toml",
+            "--row",
+            "2",
+            "--preset",
+            "x-post",
+            "--serve",
+            "--port",
+            "0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let _child = Killed(child);
+    let first = lines.next().unwrap().unwrap();
+    let port: u16 = first
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("{first}"));
+    let version = || {
+        let (status, body) = get(port, "/version");
+        assert!(status.contains("200"), "{status}");
+        String::from_utf8(body).unwrap()
+    };
+    eventually("the first render", || version().starts_with("1\n"));
+    let (status, page) = get(port, "/");
+    assert!(status.contains("200"));
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("fetch(\"version\"") && page.contains("poster.png?v="),
+        "the page polls and reloads"
+    );
+    let (_, png) = get(port, "/poster.png");
+    let img = image::load_from_memory(&png).unwrap();
+    assert_eq!((img.width(), img.height()), (1600, 900));
+    assert!(version().contains("row 2, landscape 1600×900"), "{}", version());
+    assert!(
+        get(port, "/../../etc/passwd").0.contains("404"),
+        "nothing else is served"
+    );
+    let pdir: PathBuf = d.to_path_buf();
+    // x-post uses the landscape variant: edit it, and a second version appears.
+    let svg = pdir.join("templates/hero/landscape.svg");
+    std::thread::sleep(Duration::from_millis(500));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    std::fs::write(&svg, text.replace("#FFD400", "#00C0FF")).unwrap();
+    eventually("a second version", || version().starts_with("2\n"));
+    let (_, png) = get(port, "/poster.png");
+    let img = image::load_from_memory(&png).unwrap().into_rgb8();
+    assert!(img.pixels().filter(|p| p.0 == [0, 0xC0, 0xFF]).count() > 1000);
+    // A broken save is shown as an error; the last good image stays.
+    std::fs::write(&svg, "<svg").unwrap();
+    eventually("an error version", || version().starts_with("3\nerror"));
+    assert_eq!(get(port, "/poster.png").1, png);
+    let _ = lines;
+}
