@@ -151,7 +151,7 @@ pub fn rasterize(
         warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
         served.insert(
             slot.field.clone(),
-            Arc::new(crate::output::encode_png_fast(&prepared.image)),
+            Arc::new(crate::output::encode_png_stored(&prepared.image)),
         );
     }
     let opt = usvg_options(template, fonts, move |field| {
