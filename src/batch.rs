@@ -46,7 +46,12 @@ impl Batch {
             system: false,
         })?;
         let template = Template::load(&campaign.template, &fonts)?;
-        let table = data::load(&campaign.data)?;
+        let table = data::load_with(
+            &campaign.data,
+            &data::DataOptions {
+                sheet: campaign.sheet.clone(),
+            },
+        )?;
         let mut batch = Batch {
             campaign,
             fonts,

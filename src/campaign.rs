@@ -18,8 +18,10 @@ use crate::typeset::Overflow;
 pub struct CampaignFile {
     /// Template folder or SVG file.
     pub template: Option<PathBuf>,
-    /// CSV or JSON data file.
+    /// Data file: CSV, JSON, XLSX or ODS.
     pub data: Option<PathBuf>,
+    /// Worksheet of an XLSX or ODS data file. Default: the first sheet.
+    pub sheet: Option<String>,
     /// Folder that relative photo paths resolve against. Default: the data file's folder.
     pub photos: Option<PathBuf>,
     /// Output folder. Default: `out`.
@@ -74,6 +76,7 @@ impl CampaignFile {
         take!(
             template,
             data,
+            sheet,
             photos,
             out,
             presets,
@@ -133,6 +136,8 @@ pub struct Campaign {
     pub origin: PathBuf,
     pub template: PathBuf,
     pub data: PathBuf,
+    /// Worksheet of a spreadsheet data file; `None`: the first.
+    pub sheet: Option<String>,
     /// Folder photos resolve against.
     pub photos: PathBuf,
     pub out: PathBuf,
@@ -191,6 +196,7 @@ impl Campaign {
             origin: origin.to_path_buf(),
             template,
             data,
+            sheet: file.sheet,
             photos,
             out: file.out.unwrap_or_else(|| PathBuf::from("out")),
             presets,

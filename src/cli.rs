@@ -81,9 +81,12 @@ struct Inputs {
     /// Template folder or SVG file.
     #[arg(long)]
     template: Option<PathBuf>,
-    /// Data file (CSV or JSON).
+    /// Data file: CSV, JSON, XLSX or ODS.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Worksheet of an XLSX or ODS data file (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
     /// Folder relative photo paths resolve against (default: the data file's folder).
     #[arg(long)]
     photos: Option<PathBuf>,
@@ -143,6 +146,7 @@ impl Inputs {
         let flags = CampaignFile {
             template: self.template.clone(),
             data: self.data.clone(),
+            sheet: self.sheet.clone(),
             photos: self.photos.clone(),
             out: self.out.clone(),
             presets: (!self.presets.is_empty()).then(|| self.presets.clone()),

@@ -27,7 +27,7 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<Table> {
     }
     let mut table = Table {
         path: path.to_path_buf(),
-        columns: header_columns(header.iter(), path)?,
+        columns: header_columns(header.iter(), path, 0)?,
         rows: Vec::new(),
         encoding,
         warnings: Vec::new(),

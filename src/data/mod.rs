@@ -8,9 +8,11 @@
 
 mod csv;
 mod json;
+mod sheet;
 
 pub use self::csv::parse_csv;
 pub use self::json::parse_json;
+pub use self::sheet::{cell_text, parse_sheet};
 pub use crate::pattern::{interpolate, pattern_columns};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -57,20 +59,44 @@ impl Row {
     }
 }
 
-/// Reads `path` and parses it according to its extension.
+/// How a data file is read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataOptions {
+    /// Worksheet of a spreadsheet to read (case ignored). Default: `None`, the first sheet.
+    pub sheet: Option<String>,
+}
+
+/// Reads `path` and parses it according to its extension (first sheet of a spreadsheet).
 pub fn load(path: &Path) -> Result<Table> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let parse = match ext.to_ascii_lowercase().as_str() {
+    load_with(path, &DataOptions::default())
+}
+
+/// Reads `path` and parses it according to its extension, with `options`.
+pub fn load_with(path: &Path, options: &DataOptions) -> Result<Table> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let spreadsheet = sheet::EXTENSIONS.contains(&ext.as_str());
+    if !spreadsheet && let Some(name) = &options.sheet {
+        let message =
+            format!("sheet {name:?} was asked for, but a .{ext} file has no sheets; remove the `sheet` setting");
+        return Err(err(path, message));
+    }
+    let parse = match ext.as_str() {
         "csv" | "tsv" | "txt" => parse_csv,
         "json" => parse_json,
-        // The commonest mistake: pointing at the workbook instead of an export.
-        "xlsx" | "xlsm" | "xls" | "ods" | "numbers" => {
-            let fix = "save the sheet as \"CSV UTF-8\" and use that file";
-            let message = format!("a .{ext} spreadsheet cannot be read directly; {fix}");
-            return Err(err(path, message));
+        _ if spreadsheet => {
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            return parse_sheet(&bytes, path, options.sheet.as_deref());
+        }
+        "numbers" | "fods" => {
+            let fix = "export it as .xlsx, .ods or \"CSV UTF-8\" and use that file";
+            return Err(err(path, format!("a .{ext} file cannot be read directly; {fix}")));
         }
         _ => {
-            let supported = "use a .csv, .tsv, .txt or .json file";
+            let supported = "use a .csv, .tsv, .txt, .json, .xlsx or .ods file";
             let message = format!("unsupported data file extension {ext:?}; {supported}");
             return Err(err(path, message));
         }
@@ -135,19 +161,20 @@ fn decode<'a>(bytes: &'a [u8], path: &Path) -> Result<(Cow<'a, str>, &'static st
 }
 
 /// Trims header names and rejects empty or duplicated ones, since columns are looked up by name.
-fn header_columns<'a>(names: impl Iterator<Item = &'a str>, path: &Path) -> Result<Vec<String>> {
+/// `first` is the spreadsheet column index of the first name (0 = column A).
+fn header_columns<'a>(names: impl Iterator<Item = &'a str>, path: &Path, first: usize) -> Result<Vec<String>> {
     let mut columns: Vec<String> = Vec::new();
     for (i, raw) in names.enumerate() {
         // A stray BOM can survive in a header pasted from another file.
         let name = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
         if name.is_empty() {
-            let (n, letters) = (i + 1, column_letters(i));
+            let (n, letters) = (i + 1, column_letters(first + i));
             let fix = "give every column a name, or delete the empty column";
             let message = format!("header cell {n} (spreadsheet column {letters}) is empty; {fix}");
             return Err(err(path, message));
         }
         if let Some(j) = columns.iter().position(|c| c == name) {
-            let (a, b) = (column_letters(j), column_letters(i));
+            let (a, b) = (column_letters(first + j), column_letters(first + i));
             let message = format!("appears twice in the header (columns {a} and {b}); rename one");
             return Err(data_err(path, None, Some(name), message));
         }
@@ -254,8 +281,16 @@ mod tests {
         std::fs::write(&json_path, r#"[{"a": 1}]"#).unwrap();
         assert_eq!(load(&json_path).unwrap().rows[0].get("a"), Some("1"));
 
-        let (_, _, message) = data_error(load(&dir.path().join("people.xlsx")));
-        assert!(message.contains("CSV UTF-8"), "{message}");
+        let (_, _, message) = data_error(load(&dir.path().join("people.numbers")));
+        assert!(message.contains("CSV UTF-8") && message.contains(".xlsx"), "{message}");
+        let missing_sheet = DataOptions {
+            sheet: Some("Candidats".into()),
+        };
+        let (_, _, message) = data_error(load_with(&csv_path, &missing_sheet));
+        assert!(
+            message.contains("\"Candidats\"") && message.contains("no sheets"),
+            "{message}"
+        );
         let (_, _, message) = data_error(load(&dir.path().join("people.docx")));
         assert!(message.contains("\"docx\"") && message.contains(".csv"), "{message}");
         let missing = dir.path().join("missing.csv");
