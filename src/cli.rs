@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use affiche::typeset::Overflow;
 use affiche::{Batch, Campaign, CampaignFile, Error, Fonts, PRESETS, RunOptions, Template};
@@ -16,7 +16,8 @@ use affiche::{Batch, Campaign, CampaignFile, Error, Fonts, PRESETS, RunOptions, 
 #[command(
     name = "affiche",
     version,
-    about = "Campaign posters from SVG templates and a spreadsheet, rendered in batches."
+    about = "Campaign posters from SVG templates and a spreadsheet, rendered in batches.",
+    after_help = "Start here:\n  affiche init my-campaign          # a campaign folder that renders as it is\n  cd my-campaign && affiche check campaign.toml && affiche render campaign.toml\n\n`affiche help COMMAND` shows each command's flags and examples."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -39,12 +40,32 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         time_budget: f64,
     },
+    /// Create a campaign folder that renders as it is (campaign.toml, data.csv, template, example photo).
+    #[command(
+        after_help = "Example:\n  affiche init my-campaign\n  cd my-campaign\n  affiche render campaign.toml     # one example poster per preset into out/\nThe folder must not exist yet, or be empty."
+    )]
+    Init {
+        /// Folder to create (or an empty one).
+        dir: PathBuf,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  affiche completions bash > ~/.local/share/bash-completion/completions/affiche\n  affiche completions zsh > ~/.zfunc/_affiche        # with fpath+=~/.zfunc in ~/.zshrc\n  affiche completions fish > ~/.config/fish/completions/affiche.fish\n  affiche completions powershell >> $PROFILE"
+    )]
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
     /// List the built-in presets.
+    #[command(
+        after_help = "Example:\n  affiche presets\n  affiche render campaign.toml --preset instagram-story --preset x-post"
+    )]
     Presets,
     /// Work with reports.
     #[command(subcommand)]
     Report(ReportCommand),
     /// List templates in a folder, one per line, name first.
+    #[command(after_help = "Examples:\n  affiche templates\n  affiche templates my-campaign/templates")]
     Templates {
         /// Folder holding templates. Default: templates
         #[arg(default_value = "templates")]
@@ -184,6 +205,17 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Init { dir } => {
+            let files = affiche::init::init(&dir)?;
+            println!("{} files written into {}/", files.len(), dir.display());
+            println!("next: cd {} && affiche render campaign.toml", dir.display());
+            println!("then put your rows in data.csv and photos in photos/ (see README.md there)");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "affiche", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Report(ReportCommand::Merge { reports, out }) => {
             let parts = reports
                 .iter()

@@ -3,7 +3,7 @@
 //! metadata. Each test runs the built binary with the repository root as working
 //! directory and writes only into temporary folders.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -105,5 +105,69 @@ fn renders_from_a_spreadsheet_sheet_chosen_by_flag() {
         args.extend(["--sheet", "Titulaires"]);
         let run = affiche(&args).expect(2);
         assert!(run.stderr.contains("\"Candidats\", \"Brouillon\""), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn init_makes_a_campaign_that_checks_clean_away_from_the_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("campagne");
+    let run = affiche_in(tmp.path(), &["init", "campagne"]).expect(0);
+    assert!(run.stdout.contains("affiche render campaign.toml"), "{}", run.stdout);
+    let header = std::fs::read_to_string(dir.join("data.csv")).unwrap();
+    assert_eq!(header.lines().next(), Some("name,constituency,photo,accent,slogan"));
+    // Run inside the new folder: nothing from the repository (fonts, templates) is at hand.
+    let run = affiche_in(&dir, &["check", "campaign.toml", "--time-budget", "0"]).expect(0);
+    assert!(
+        run.stderr.contains("1 rows checked") && run.stderr.contains("0 problem"),
+        "{}",
+        run.stderr
+    );
+    let run = affiche_in(tmp.path(), &["init", "campagne"]).expect(2);
+    assert!(run.stderr.contains("not empty"), "{}", run.stderr);
+}
+
+#[test]
+fn completions_name_every_subcommand() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let run = affiche(&["completions", shell]).expect(0);
+        for command in [
+            "render",
+            "check",
+            "init",
+            "presets",
+            "templates",
+            "fields",
+            "completions",
+        ] {
+            assert!(run.stdout.contains(command), "{shell} completions lack {command}");
+        }
+    }
+    assert!(
+        affiche(&["completions", "cmd.exe"])
+            .expect(2)
+            .stderr
+            .contains("possible values")
+    );
+}
+
+#[test]
+fn every_command_help_shows_an_example() {
+    for command in [
+        "render",
+        "check",
+        "init",
+        "completions",
+        "presets",
+        "templates",
+        "fields",
+    ] {
+        let run = affiche(&["help", command]).expect(0);
+        assert!(
+            run.stdout.contains("Example"),
+            "`affiche help {command}` has no example:\n{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains(&format!("affiche {command}")), "{command}");
     }
 }
