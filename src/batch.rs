@@ -87,6 +87,15 @@ impl Batch {
                 ));
             }
         }
+        if let Some(alt) = &self.campaign.delivery.alt {
+            let known = |c: &String| self.table.columns.contains(c) || self.campaign.fields.contains_key(c);
+            for c in data::pattern_columns(alt).into_iter().filter(|c| !known(c)) {
+                let columns = self.table.columns.join(", ");
+                let message =
+                    format!("alt = {alt:?} names a field or column the campaign does not have (columns: {columns})");
+                problems.push(err(&c, message));
+            }
+        }
         for f in self.template.fields() {
             let bound = self.campaign.fields.contains_key(&f.name) || self.table.columns.contains(&f.name);
             let needed = f.kind != "placeholder" && self.template.rules_for(&f.name).required;

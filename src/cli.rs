@@ -138,6 +138,15 @@ struct Inputs {
     /// Map a field to a column pattern, e.g. --field 'name={prenom} {nom}' (repeatable).
     #[arg(long = "field", value_parser = parse_field)]
     fields: Vec<(String, String)>,
+    /// File-size budget in kB for every preset: JPEG quality is lowered to fit; PNG/WebP over it get a warning.
+    #[arg(long, value_name = "KB")]
+    max_kb: Option<u32>,
+    /// Alt-text pattern, e.g. 'Portrait de {name}, candidate dans {constituency}': written to a .txt beside each image.
+    #[arg(long, value_name = "PATTERN")]
+    alt: Option<String>,
+    /// Credit line kept in every file (EXIF Copyright); no other metadata is written.
+    #[arg(long)]
+    credit: Option<String>,
     /// Render only share I of N of the rows (e.g. 3/8), for splitting a campaign across machines.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
@@ -177,6 +186,9 @@ impl Inputs {
             fonts: (!self.fonts.is_empty()).then(|| self.fonts.clone()),
             system_fonts: self.system_fonts.then_some(true),
             shard: self.shard.clone(),
+            max_kb: self.max_kb.map(affiche::delivery::MaxKb::All),
+            alt: self.alt.clone(),
+            credit: self.credit.clone(),
             overflow: self.overflow.map(|o| match o {
                 OverflowArg::Error => Overflow::Error,
                 OverflowArg::Truncate => Overflow::Truncate,

@@ -21,6 +21,7 @@ pub mod batch;
 pub mod campaign;
 mod confine;
 pub mod data;
+pub mod delivery;
 pub mod effects;
 pub mod error;
 pub mod face;

@@ -3,7 +3,7 @@
 //! metadata. Each test runs the built binary with the repository root as working
 //! directory and writes only into temporary folders.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
@@ -170,4 +170,142 @@ fn every_command_help_shows_an_example() {
         );
         assert!(run.stdout.contains(&format!("affiche {command}")), "{command}");
     }
+}
+
+/// Two sample rows as a CSV in `dir`.
+fn two_rows(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("samples/candidates.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().take(3).collect();
+    let path = dir.join("people.csv");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+/// The chunk types of a PNG file, in order.
+fn png_chunks(bytes: &[u8]) -> Vec<String> {
+    let mut chunks = Vec::new();
+    let mut at = 8;
+    while at + 8 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        chunks.push(String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned());
+        at += 12 + len;
+    }
+    chunks.dedup();
+    chunks
+}
+
+/// The marker bytes of a JPEG file's segments before the image data.
+fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
+    let mut markers = Vec::new();
+    let mut at = 2;
+    while at + 4 <= bytes.len() && bytes[at] == 0xFF {
+        let marker = bytes[at + 1];
+        markers.push(marker);
+        if marker == 0xDA {
+            break;
+        }
+        at += 2 + u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+    }
+    markers
+}
+
+fn copyright(bytes: &[u8]) -> Option<String> {
+    let exif = exif::Reader::new()
+        .read_from_container(&mut std::io::Cursor::new(bytes))
+        .ok()?;
+    let field = exif.get_field(exif::Tag::Copyright, exif::In::PRIMARY)?;
+    match &field.value {
+        exif::Value::Ascii(v) => Some(String::from_utf8(v[0].clone()).unwrap()),
+        _ => None,
+    }
+}
+
+#[test]
+fn jpegs_fit_the_size_budget_with_alt_text_and_only_the_credit_as_metadata() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = two_rows(tmp.path());
+    let out = tmp.path().join("out");
+    let mut args = vec!["render"];
+    args.extend(sample_flags(s(&data), s(&out)));
+    let alt = "Portrait de {name}, candidate dans {constituency}";
+    args.extend(["--preset", "x-post", "--format", "jpg", "--max-kb", "350"]);
+    args.extend(["--alt", alt, "--credit", "Photo : Studio Éclair"]);
+    affiche(&args).expect(0);
+    let r = report(&out);
+    let entries = r["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    for e in entries {
+        let name = e["output"].as_str().unwrap();
+        let bytes = std::fs::read(out.join(name)).unwrap();
+        assert!(
+            bytes.len() <= 350_000,
+            "{name}: {} bytes over the 350 kB budget",
+            bytes.len()
+        );
+        // Quality had to drop from 90 to fit (these posters are 490–680 kB at 90, 190–250 kB at 40).
+        let q = e["quality"].as_u64().expect("quality lowered");
+        assert!((40..90).contains(&q), "{name}: quality {q}");
+        assert_eq!(copyright(&bytes).as_deref(), Some("Photo : Studio Éclair"), "{name}");
+        // SOI is skipped; then JFIF (APP0), the EXIF (APP1), tables and frame: no COM (FE), no other APPn.
+        let markers = jpeg_markers(&bytes);
+        let app: Vec<u8> = markers
+            .iter()
+            .copied()
+            .filter(|m| (0xE0..=0xEF).contains(m) || *m == 0xFE)
+            .collect();
+        assert_eq!(app, [0xE0, 0xE1], "{name}: {markers:x?}");
+        let text = std::fs::read_to_string(out.join(name).with_extension("txt")).unwrap();
+        assert_eq!(e["alt"].as_str(), Some(text.as_str()));
+    }
+    let first = std::fs::read_to_string(out.join("helene-guerin-x-post.txt")).unwrap();
+    assert_eq!(
+        first,
+        "Portrait de Hélène GUÉRIN, candidate dans Bouches-du-Rhône (4e circonscription)"
+    );
+    let csv = std::fs::read_to_string(out.join("report.csv")).unwrap();
+    assert!(
+        csv.lines().next().unwrap().ends_with(",alt") && csv.contains(&first),
+        "{csv}"
+    );
+
+    // A rerun skips everything; a deleted alt file brings its poster back.
+    std::fs::remove_file(out.join("helene-guerin-x-post.txt")).unwrap();
+    let run = affiche(&args).expect(0);
+    assert!(run.stdout.contains("1 of them unchanged"), "{}", run.stdout);
+    assert!(out.join("helene-guerin-x-post.txt").is_file());
+}
+
+#[test]
+fn pngs_carry_no_metadata_but_the_credit_and_warn_over_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = two_rows(tmp.path());
+    let out = tmp.path().join("out");
+    let mut args = vec!["render"];
+    args.extend(sample_flags(s(&data), s(&out)));
+    args.extend(["--preset", "x-post", "--name", "{row}.{ext}"]);
+    affiche(&args).expect(0);
+    let plain = std::fs::read(out.join("1.png")).unwrap();
+    assert_eq!(png_chunks(&plain), ["IHDR", "IDAT", "IEND"]);
+    assert_eq!(copyright(&plain), None);
+
+    args.extend(["--credit", "© Élan citoyen", "--max-kb", "50"]);
+    affiche(&args).expect(0);
+    let credited = std::fs::read(out.join("1.png")).unwrap();
+    assert_eq!(png_chunks(&credited), ["IHDR", "eXIf", "IDAT", "IEND"]);
+    assert_eq!(copyright(&credited).as_deref(), Some("© Élan citoyen"));
+    let r = report(&out);
+    let warnings = r["entries"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("over the 50 kB budget") && warnings.contains("jpg"),
+        "{warnings}"
+    );
+
+    // An alt pattern naming nothing the data has stops the batch before rendering.
+    args.extend(["--alt", "Portrait de {nom_complet}"]);
+    let run = affiche(&args).expect(2);
+    assert!(
+        run.stderr.contains("nom_complet") && run.stderr.contains("columns:"),
+        "{}",
+        run.stderr
+    );
 }
