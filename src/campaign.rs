@@ -57,7 +57,8 @@ pub struct CampaignFile {
 impl CampaignFile {
     /// Reads a campaign file; its relative paths become relative to its folder.
     pub fn load(path: &Path) -> Result<CampaignFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let hint = "check the path, or create a campaign with `affiche init DIR`";
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io_or_missing(path, e, hint))?;
         let mut file: CampaignFile = toml::from_str(&text).map_err(|e| Error::Campaign {
             path: path.into(),
             message: e.to_string(),

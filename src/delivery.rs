@@ -230,6 +230,22 @@ mod tests {
     }
 
     #[test]
+    fn every_format_carries_the_credit_and_nothing_without_it() {
+        let image = RgbaImage::from_pixel(16, 16, image::Rgba([200, 0, 100, 255]));
+        for format in [Format::Png, Format::Jpeg, Format::Webp] {
+            let encoding = Encoding { format, quality: 90 };
+            let read = |bytes: Vec<u8>| exif::Reader::new().read_from_container(&mut std::io::Cursor::new(bytes));
+            let exif = read(deliver(&image, encoding, None, Some("© X")).bytes).unwrap();
+            let field = exif.get_field(exif::Tag::Copyright, exif::In::PRIMARY).unwrap();
+            assert!(matches!(&field.value, exif::Value::Ascii(v) if v == &[b"\xC2\xA9 X".to_vec()]), "{format:?}");
+            assert_eq!(exif.fields().count(), 1, "{format:?}");
+            assert!(read(deliver(&image, encoding, None, None).bytes).is_err(), "{format:?}");
+            let back = image::load_from_memory(&deliver(&image, encoding, None, Some("© X")).bytes).unwrap();
+            assert_eq!(back.width(), 16, "{format:?} still decodes");
+        }
+    }
+
+    #[test]
     fn a_noisy_jpeg_is_brought_under_budget() {
         // Noise compresses badly: quality must drop to fit.
         let mut seed = 1u32;

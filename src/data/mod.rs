@@ -88,8 +88,7 @@ pub fn load_with(path: &Path, options: &DataOptions) -> Result<Table> {
         "csv" | "tsv" | "txt" => parse_csv,
         "json" => parse_json,
         _ if spreadsheet => {
-            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            return parse_sheet(&bytes, path, options.sheet.as_deref());
+            return parse_sheet(&read(path)?, path, options.sheet.as_deref());
         }
         "numbers" | "fods" => {
             let fix = "export it as .xlsx, .ods or \"CSV UTF-8\" and use that file";
@@ -101,8 +100,12 @@ pub fn load_with(path: &Path, options: &DataOptions) -> Result<Table> {
             return Err(err(path, message));
         }
     };
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse(&bytes, path)
+    parse(&read(path)?, path)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    let hint = "check `data` in the campaign (relative to the campaign file) or --data";
+    std::fs::read(path).map_err(|e| Error::io_or_missing(path, e, hint))
 }
 
 /// A problem with the file as a whole.
@@ -295,6 +298,12 @@ mod tests {
         assert!(message.contains("\"docx\"") && message.contains(".csv"), "{message}");
         let missing = dir.path().join("missing.csv");
         assert!(matches!(load(&missing), Err(Error::Io { path, .. }) if path == missing));
+        assert!(
+            load(&missing)
+                .unwrap_err()
+                .to_string()
+                .contains("not found; check `data`")
+        );
         let err = load(&dir.path().join("x.odt")).unwrap_err().to_string();
         assert!(err.contains("x.odt"), "{err}");
     }
