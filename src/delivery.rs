@@ -237,7 +237,10 @@ mod tests {
             let read = |bytes: Vec<u8>| exif::Reader::new().read_from_container(&mut std::io::Cursor::new(bytes));
             let exif = read(deliver(&image, encoding, None, Some("© X")).bytes).unwrap();
             let field = exif.get_field(exif::Tag::Copyright, exif::In::PRIMARY).unwrap();
-            assert!(matches!(&field.value, exif::Value::Ascii(v) if v == &[b"\xC2\xA9 X".to_vec()]), "{format:?}");
+            assert!(
+                matches!(&field.value, exif::Value::Ascii(v) if v == &[b"\xC2\xA9 X".to_vec()]),
+                "{format:?}"
+            );
             assert_eq!(exif.fields().count(), 1, "{format:?}");
             assert!(read(deliver(&image, encoding, None, None).bytes).is_err(), "{format:?}");
             let back = image::load_from_memory(&deliver(&image, encoding, None, Some("© X")).bytes).unwrap();
