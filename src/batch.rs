@@ -46,7 +46,12 @@ impl Batch {
             system: false,
         })?;
         let template = Template::load(&campaign.template, &fonts)?;
-        let table = data::load(&campaign.data)?;
+        let table = data::load_with(
+            &campaign.data,
+            &data::DataOptions {
+                sheet: campaign.sheet.clone(),
+            },
+        )?;
         let mut batch = Batch {
             campaign,
             fonts,
@@ -80,6 +85,15 @@ impl Batch {
                     &c,
                     format!("field {field:?} = {pattern:?} names a column the file does not have (columns: {columns})"),
                 ));
+            }
+        }
+        if let Some(alt) = &self.campaign.delivery.alt {
+            let known = |c: &String| self.table.columns.contains(c) || self.campaign.fields.contains_key(c);
+            for c in data::pattern_columns(alt).into_iter().filter(|c| !known(c)) {
+                let columns = self.table.columns.join(", ");
+                let message =
+                    format!("alt = {alt:?} names a field or column the campaign does not have (columns: {columns})");
+                problems.push(err(&c, message));
             }
         }
         for f in self.template.fields() {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::delivery::{Delivery, MaxKb};
 use crate::error::{Error, Result};
 use crate::output::{Encoding, Format};
 use crate::preset::Preset;
@@ -18,8 +19,10 @@ use crate::typeset::Overflow;
 pub struct CampaignFile {
     /// Template folder or SVG file.
     pub template: Option<PathBuf>,
-    /// CSV or JSON data file.
+    /// Data file: CSV, JSON, XLSX or ODS.
     pub data: Option<PathBuf>,
+    /// Worksheet of an XLSX or ODS data file. Default: the first sheet.
+    pub sheet: Option<String>,
     /// Folder that relative photo paths resolve against. Default: the data file's folder.
     pub photos: Option<PathBuf>,
     /// Output folder. Default: `out`.
@@ -40,6 +43,12 @@ pub struct CampaignFile {
     pub shard: Option<String>,
     /// Also use the operating system's fonts. Default: false (renders the same everywhere).
     pub system_fonts: Option<bool>,
+    /// File-size budget in kB, for every preset (`500`) or per preset (`{ instagram-story = 500 }`). Default: none.
+    pub max_kb: Option<MaxKb>,
+    /// Alt-text pattern written beside each image and into the report. Default: none.
+    pub alt: Option<String>,
+    /// Credit line, the only metadata kept in the files (EXIF Copyright). Default: none.
+    pub credit: Option<String>,
     /// Field → `{column}` pattern. Fields not listed bind to the column of the same name.
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
@@ -48,7 +57,8 @@ pub struct CampaignFile {
 impl CampaignFile {
     /// Reads a campaign file; its relative paths become relative to its folder.
     pub fn load(path: &Path) -> Result<CampaignFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let hint = "check the path, or create a campaign with `affiche init DIR`";
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io_or_missing(path, e, hint))?;
         let mut file: CampaignFile = toml::from_str(&text).map_err(|e| Error::Campaign {
             path: path.into(),
             message: e.to_string(),
@@ -74,6 +84,7 @@ impl CampaignFile {
         take!(
             template,
             data,
+            sheet,
             photos,
             out,
             presets,
@@ -83,7 +94,10 @@ impl CampaignFile {
             fonts,
             system_fonts,
             overflow,
-            shard
+            shard,
+            max_kb,
+            alt,
+            credit
         );
         self.fields.extend(other.fields);
         self
@@ -133,6 +147,8 @@ pub struct Campaign {
     pub origin: PathBuf,
     pub template: PathBuf,
     pub data: PathBuf,
+    /// Worksheet of a spreadsheet data file; `None`: the first.
+    pub sheet: Option<String>,
     /// Folder photos resolve against.
     pub photos: PathBuf,
     pub out: PathBuf,
@@ -146,6 +162,8 @@ pub struct Campaign {
     /// `(I, N)`: render only the rows of share I (1-based) of N.
     pub shard: Option<(usize, usize)>,
     pub fields: BTreeMap<String, String>,
+    /// Size budget, alt text and credit.
+    pub delivery: Delivery,
 }
 
 /// Default output file-name pattern.
@@ -187,10 +205,27 @@ impl Campaign {
         if own.is_dir() && !fonts.contains(&own) {
             fonts.push(own);
         }
+        if let Some(MaxKb::PerPreset(budgets)) = &file.max_kb {
+            let names: Vec<&str> = presets.iter().map(|p| p.name).collect();
+            let names = if names.is_empty() { vec!["template"] } else { names };
+            if let Some(unknown) = budgets.keys().find(|k| !names.contains(&k.as_str())) {
+                let listed = names.join(", ");
+                return Err(err(format!(
+                    "max_kb names {unknown:?}, which this campaign does not render; its presets are {listed}"
+                )));
+            }
+        }
+        if file.max_kb.as_ref().is_some_and(|m| match m {
+            MaxKb::All(kb) => *kb == 0,
+            MaxKb::PerPreset(map) => map.values().any(|kb| *kb == 0),
+        }) {
+            return Err(err("max_kb must be at least 1 (kB)".into()));
+        }
         Ok(Campaign {
             origin: origin.to_path_buf(),
             template,
             data,
+            sheet: file.sheet,
             photos,
             out: file.out.unwrap_or_else(|| PathBuf::from("out")),
             presets,
@@ -204,6 +239,11 @@ impl Campaign {
             overflow: file.overflow.unwrap_or_default(),
             shard: file.shard.as_deref().map(parse_shard).transpose().map_err(err)?,
             fields: file.fields,
+            delivery: Delivery {
+                max_kb: file.max_kb,
+                alt: file.alt,
+                credit: file.credit,
+            },
         })
     }
 }
@@ -233,6 +273,29 @@ mod tests {
         assert_eq!(c.presets[0].name, "x-post");
         assert_eq!(c.fields["name"], "{prenom} {nom}");
         assert_eq!(c.name, DEFAULT_NAME);
+    }
+
+    #[test]
+    fn max_kb_is_one_number_or_a_table_of_presets_this_campaign_renders() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        let base = "template = \"t\"\ndata = \"d.csv\"\npresets = [\"x-post\", \"instagram-story\"]\n";
+        let load = |extra: &str| {
+            std::fs::write(&path, format!("{base}{extra}")).unwrap();
+            Campaign::resolve(CampaignFile::load(&path)?, &path)
+        };
+        let c = load("max_kb = 500\nalt = \"Portrait de {name}\"\ncredit = \"Photo : X\"\n").unwrap();
+        assert_eq!(c.delivery.budget_for("x-post"), Some(500_000));
+        assert_eq!(c.delivery.alt.as_deref(), Some("Portrait de {name}"));
+        let c = load("[max_kb]\ninstagram-story = 300\n").unwrap();
+        assert_eq!(c.delivery.budget_for("instagram-story"), Some(300_000));
+        assert_eq!(c.delivery.budget_for("x-post"), None);
+        let e = load("[max_kb]\ninstagram-stories = 300\n").unwrap_err().to_string();
+        assert!(
+            e.contains("instagram-stories") && e.contains("x-post, instagram-story"),
+            "{e}"
+        );
+        assert!(load("max_kb = 0\n").unwrap_err().to_string().contains("at least 1"));
     }
 
     #[test]

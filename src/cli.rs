@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use affiche::typeset::Overflow;
 use affiche::{Batch, Campaign, CampaignFile, Error, Fonts, PRESETS, RunOptions, Template};
@@ -16,7 +16,8 @@ use affiche::{Batch, Campaign, CampaignFile, Error, Fonts, PRESETS, RunOptions, 
 #[command(
     name = "affiche",
     version,
-    about = "Campaign posters from SVG templates and a spreadsheet, rendered in batches."
+    about = "Campaign posters from SVG templates and a spreadsheet, rendered in batches.",
+    after_help = "Start here:\n  affiche init my-campaign          # a campaign folder that renders as it is\n  cd my-campaign && affiche check campaign.toml && affiche render campaign.toml\n\n`affiche help COMMAND` shows each command's flags and examples."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -62,12 +63,32 @@ enum Command {
         #[arg(long, default_value_t = 7777)]
         port: u16,
     },
+    /// Create a campaign folder that renders as it is (campaign.toml, data.csv, template, example photo).
+    #[command(
+        after_help = "Example:\n  affiche init my-campaign\n  cd my-campaign\n  affiche render campaign.toml     # one example poster per preset into out/\nThe folder must not exist yet, or be empty."
+    )]
+    Init {
+        /// Folder to create (or an empty one).
+        dir: PathBuf,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  affiche completions bash > ~/.local/share/bash-completion/completions/affiche\n  affiche completions zsh > ~/.zfunc/_affiche        # with fpath+=~/.zfunc in ~/.zshrc\n  affiche completions fish > ~/.config/fish/completions/affiche.fish\n  affiche completions powershell >> $PROFILE"
+    )]
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
     /// List the built-in presets.
+    #[command(
+        after_help = "Example:\n  affiche presets\n  affiche render campaign.toml --preset instagram-story --preset x-post"
+    )]
     Presets,
     /// Work with reports.
     #[command(subcommand)]
     Report(ReportCommand),
     /// List templates in a folder, one per line, name first.
+    #[command(after_help = "Examples:\n  affiche templates\n  affiche templates my-campaign/templates")]
     Templates {
         /// Folder holding templates. Default: templates
         #[arg(default_value = "templates")]
@@ -104,9 +125,12 @@ struct Inputs {
     /// Template folder or SVG file.
     #[arg(long)]
     template: Option<PathBuf>,
-    /// Data file (CSV or JSON).
+    /// Data file: CSV, JSON, XLSX or ODS.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Worksheet of an XLSX or ODS data file (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
     /// Folder relative photo paths resolve against (default: the data file's folder).
     #[arg(long)]
     photos: Option<PathBuf>,
@@ -137,6 +161,15 @@ struct Inputs {
     /// Map a field to a column pattern, e.g. --field 'name={prenom} {nom}' (repeatable).
     #[arg(long = "field", value_parser = parse_field)]
     fields: Vec<(String, String)>,
+    /// File-size budget in kB for every preset: JPEG quality is lowered to fit; PNG/WebP over it get a warning.
+    #[arg(long, value_name = "KB")]
+    max_kb: Option<u32>,
+    /// Alt-text pattern, e.g. 'Portrait de {name}, candidate dans {constituency}': written to a .txt beside each image.
+    #[arg(long, value_name = "PATTERN")]
+    alt: Option<String>,
+    /// Credit line kept in every file (EXIF Copyright); no other metadata is written.
+    #[arg(long)]
+    credit: Option<String>,
     /// Render only share I of N of the rows (e.g. 3/8), for splitting a campaign across machines.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
@@ -166,6 +199,7 @@ impl Inputs {
         let flags = CampaignFile {
             template: self.template.clone(),
             data: self.data.clone(),
+            sheet: self.sheet.clone(),
             photos: self.photos.clone(),
             out: self.out.clone(),
             presets: (!self.presets.is_empty()).then(|| self.presets.clone()),
@@ -175,6 +209,9 @@ impl Inputs {
             fonts: (!self.fonts.is_empty()).then(|| self.fonts.clone()),
             system_fonts: self.system_fonts.then_some(true),
             shard: self.shard.clone(),
+            max_kb: self.max_kb.map(affiche::delivery::MaxKb::All),
+            alt: self.alt.clone(),
+            credit: self.credit.clone(),
             overflow: self.overflow.map(|o| match o {
                 OverflowArg::Error => Overflow::Error,
                 OverflowArg::Truncate => Overflow::Truncate,
@@ -203,6 +240,17 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Init { dir } => {
+            let files = affiche::init::init(&dir)?;
+            println!("{} files written into {}/", files.len(), dir.display());
+            println!("next: cd {} && affiche render campaign.toml", dir.display());
+            println!("then put your rows in data.csv and photos in photos/ (see README.md there)");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "affiche", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Report(ReportCommand::Merge { reports, out }) => {
             let parts = reports
                 .iter()

@@ -96,6 +96,15 @@ impl Error {
         }
     }
 
+    /// An I/O error on `path`; when the file is missing, the message says what to check instead.
+    pub fn io_or_missing(path: impl Into<PathBuf>, cause: std::io::Error, hint: &str) -> Self {
+        let cause = match cause.kind() {
+            std::io::ErrorKind::NotFound => std::io::Error::new(cause.kind(), format!("not found; {hint}")),
+            _ => cause,
+        };
+        Error::io(path, cause)
+    }
+
     /// One error from several: none is `Ok`, one is itself, more are [`Error::Problems`].
     pub fn from_many(mut errors: Vec<Error>) -> Result<()> {
         match errors.len() {

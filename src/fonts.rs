@@ -51,7 +51,10 @@ impl Fonts {
             if !dir.is_dir() {
                 return Err(Error::io(
                     dir,
-                    std::io::Error::new(std::io::ErrorKind::NotFound, "font folder not found"),
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "font folder not found; set `fonts = [\"…\"]` in the campaign (relative to it) or pass --fonts",
+                    ),
                 ));
             }
             load_dir(&mut db, dir, &mut hasher)?;

@@ -66,11 +66,7 @@ impl Default for Encoding {
 /// PNG at the fast compression level (fdeflate): ~30× faster than the default
 /// level for files barely larger (see BENCHMARKS.md).
 pub fn encode_png_fast(image: &RgbaImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
-        .write_image(image.as_raw(), image.width(), image.height(), ExtendedColorType::Rgba8)
-        .expect("encoding into memory cannot fail");
-    out
+    encode_at(image, Format::Png, 0, &[])
 }
 
 /// PNG without compression or filtering, for handing pixels to resvg, which
@@ -84,32 +80,60 @@ pub fn encode_png_stored(image: &RgbaImage) -> Vec<u8> {
     out
 }
 
-/// Encodes a poster.
+/// Encodes a poster, with no metadata.
 pub fn encode(image: &RgbaImage, encoding: Encoding) -> Vec<u8> {
-    match encoding.format {
-        Format::Png => encode_png_fast(image),
-        Format::Jpeg => {
-            // JPEG has no alpha: flatten over white, as a printer would.
-            let rgb: Vec<u8> = image
-                .pixels()
-                .flat_map(|p| {
-                    let a = u32::from(p[3]);
-                    [0, 1, 2].map(|i| ((u32::from(p[i]) * a + 255 * (255 - a) + 127) / 255) as u8)
-                })
-                .collect();
-            let mut out = Vec::new();
-            JpegEncoder::new_with_quality(&mut out, encoding.quality.clamp(1, 100))
-                .write_image(&rgb, image.width(), image.height(), ExtendedColorType::Rgb8)
-                .expect("encoding into memory cannot fail");
-            out
+    encode_at(image, encoding.format, encoding.quality, &[])
+}
+
+/// Encodes a poster in `format` (`quality` for JPEG), carrying the EXIF block
+/// `exif` when it is not empty and nothing else: no text chunks, no comments.
+pub fn encode_at(image: &RgbaImage, format: Format, quality: u8, exif: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let (w, h) = (image.width(), image.height());
+    let result = match format {
+        Format::Png => {
+            let mut encoder = PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive);
+            with_exif(&mut encoder, exif);
+            encoder.write_image(image.as_raw(), w, h, ExtendedColorType::Rgba8)
         }
+        Format::Jpeg => return encode_jpeg(&flatten(image), w, h, quality, exif),
         Format::Webp => {
-            let mut out = Vec::new();
-            image::codecs::webp::WebPEncoder::new_lossless(&mut out)
-                .write_image(image.as_raw(), image.width(), image.height(), ExtendedColorType::Rgba8)
-                .expect("encoding into memory cannot fail");
-            out
+            let mut encoder = image::codecs::webp::WebPEncoder::new_lossless(&mut out);
+            with_exif(&mut encoder, exif);
+            encoder.write_image(image.as_raw(), w, h, ExtendedColorType::Rgba8)
         }
+    };
+    result.expect("encoding into memory cannot fail");
+    out
+}
+
+/// JPEG has no alpha: RGB flattened over white, as a printer would.
+pub fn flatten(image: &RgbaImage) -> Vec<u8> {
+    image
+        .pixels()
+        .flat_map(|p| {
+            let a = u32::from(p[3]);
+            [0, 1, 2].map(|i| ((u32::from(p[i]) * a + 255 * (255 - a) + 127) / 255) as u8)
+        })
+        .collect()
+}
+
+/// Encodes flattened RGB pixels (from [`flatten`]) as JPEG, with `exif` if not empty.
+pub fn encode_jpeg(rgb: &[u8], width: u32, height: u32, quality: u8, exif: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100));
+    with_exif(&mut encoder, exif);
+    encoder
+        .write_image(rgb, width, height, ExtendedColorType::Rgb8)
+        .expect("encoding into memory cannot fail");
+    out
+}
+
+fn with_exif(encoder: &mut impl ImageEncoder, exif: &[u8]) {
+    if !exif.is_empty() {
+        encoder
+            .set_exif_metadata(exif.to_vec())
+            .expect("PNG, JPEG and WebP encoders take EXIF");
     }
 }
 

@@ -36,6 +36,12 @@ pub struct Entry {
     pub skipped: bool,
     /// Hash of everything the output depends on (template, fonts, values, photos, preset, settings).
     pub inputs: Option<String>,
+    /// Alt text, when the campaign has an `alt` pattern (also in `<output stem>.txt`).
+    #[serde(default)]
+    pub alt: Option<String>,
+    /// JPEG quality used when lowered to fit the `max_kb` budget.
+    #[serde(default)]
+    pub quality: Option<u8>,
 }
 
 /// Everything a batch did.
@@ -123,7 +129,9 @@ impl Report {
     /// The entries as CSV (UTF-8 with BOM, so Excel reads the accents), one line each.
     pub fn csv(&self) -> Vec<u8> {
         let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-        let header = ["row", "preset", "status", "output", "skipped", "message", "warnings"];
+        let header = [
+            "row", "preset", "status", "output", "skipped", "message", "warnings", "alt",
+        ];
         w.write_record(header).expect("writing to memory");
         for e in &self.entries {
             let status = if e.status == Status::Ok { "ok" } else { "error" };
@@ -135,6 +143,7 @@ impl Report {
                 e.skipped.to_string(),
                 e.message.clone().unwrap_or_default(),
                 e.warnings.join(" | "),
+                e.alt.clone().unwrap_or_default(),
             ];
             w.write_record(fields.iter().map(|f| defuse(f)))
                 .expect("writing to memory");
@@ -169,6 +178,8 @@ mod tests {
             texts: vec![],
             skipped: false,
             inputs: None,
+            alt: None,
+            quality: None,
         }
     }
 
@@ -177,6 +188,7 @@ mod tests {
         let mut bad = entry(2, false);
         bad.message = Some("=HYPERLINK(\"http://x\")".into());
         bad.output = "-2.png".into();
+        bad.alt = Some("=cmd".into());
         let r = Report::new("t".into(), "d".into(), vec![], vec![entry(1, true), bad]);
         let text = String::from_utf8(r.csv()).unwrap();
         let mut rows = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
@@ -187,6 +199,7 @@ mod tests {
         );
         assert_eq!(&rows[1][5], "'=HYPERLINK(\"http://x\")");
         assert_eq!(&rows[1][3], "'-2.png");
+        assert_eq!((&rows[0][7], &rows[1][7]), ("", "'=cmd"));
     }
 
     #[test]

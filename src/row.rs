@@ -10,6 +10,7 @@ use image::RgbaImage;
 
 use crate::batch::Batch;
 use crate::data::{self, Row};
+use crate::delivery;
 use crate::error::{Error, Result};
 use crate::output;
 use crate::preset::Preset;
@@ -190,8 +191,27 @@ impl Batch {
                 texts: vec![],
                 skipped: false,
                 inputs: None,
+                alt: None,
+                quality: None,
             })
             .collect()
+    }
+
+    /// The row's alt text from the campaign's `alt` pattern, if it has one.
+    fn alt_text(&self, row: usize, values: &BTreeMap<String, String>) -> Result<Option<String>> {
+        let Some(pattern) = &self.campaign.delivery.alt else {
+            return Ok(None);
+        };
+        let fields = Row {
+            number: row,
+            values: values.clone(),
+        };
+        data::interpolate(pattern, &fields).map(Some).map_err(|c| Error::Data {
+            path: self.table.path.clone(),
+            row: Some(row),
+            column: Some(c),
+            message: format!("alt pattern {pattern:?} cannot be filled: no such field or column"),
+        })
     }
 
     /// Hash of everything one output depends on.
@@ -203,6 +223,14 @@ impl Batch {
             self.campaign.overflow,
             name.display()
         );
+        // Delivery settings count only when set, so older states stay valid.
+        let delivery = &self.campaign.delivery;
+        let settings = if *delivery == Default::default() {
+            settings
+        } else {
+            let budget = delivery.budget_for(target);
+            format!("{settings} {budget:?} {:?} {:?}", delivery.alt, delivery.credit)
+        };
         let mut parts: Vec<&[u8]> = vec![
             &self.template.fingerprint,
             &self.fonts.fingerprint,
@@ -237,12 +265,17 @@ impl Batch {
             Ok(f) => f,
             Err(e) => return fail(e),
         };
+        let alt = match self.alt_text(row.number, &values) {
+            Ok(a) => a,
+            Err(e) => return fail(e),
+        };
         let hashes: Vec<String> = targets
             .iter()
             .zip(names)
             .map(|((t, _), name)| self.input_hash(&values, &files, t, name))
             .collect();
-        let current = |i: usize| state.is_some_and(|s| s.is_current(&names[i], &hashes[i]));
+        let sidecar = |i: usize| alt.is_none() || self.campaign.out.join(delivery::alt_path(&names[i])).is_file();
+        let current = |i: usize| state.is_some_and(|s| s.is_current(&names[i], &hashes[i])) && sidecar(i);
         let mut entries = Vec::new();
         let mut record: Option<Record> = None;
         let mut composed: BTreeMap<usize, Result<Composed>> = BTreeMap::new();
@@ -258,6 +291,8 @@ impl Batch {
                 texts: vec![],
                 skipped: current(i),
                 inputs: Some(hashes[i].clone()),
+                alt: alt.clone(),
+                quality: None,
             };
             if entry.skipped {
                 progress();
@@ -297,15 +332,25 @@ impl Batch {
             progress();
             match poster {
                 Ok(p) => {
-                    output::write_atomic(
-                        &self.campaign.out,
-                        name,
-                        &output::encode(&p.image, self.campaign.encoding),
-                    )?;
+                    let out = &self.campaign.out;
+                    let d = &self.campaign.delivery;
+                    let file = delivery::deliver(
+                        &p.image,
+                        self.campaign.encoding,
+                        d.budget_for(target),
+                        d.credit.as_deref(),
+                    );
+                    // The alt text first: an image on disk always has its alt text.
+                    if let Some(alt) = &alt {
+                        output::write_atomic(out, &delivery::alt_path(name), alt.as_bytes())?;
+                    }
+                    output::write_atomic(out, name, &file.bytes)?;
                     if let Some(s) = state {
                         s.record(name, &hashes[i])?;
                     }
                     (entry.warnings, entry.variant, entry.texts) = (p.warnings, Some(p.variant), p.texts);
+                    entry.warnings.extend(file.warning);
+                    entry.quality = file.quality;
                 }
                 Err(message) => {
                     (entry.status, entry.message, entry.inputs) = (Status::Error, Some(message), None);

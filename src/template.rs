@@ -146,7 +146,8 @@ impl Template {
     /// Loads a template folder (every `*.svg` in it is a variant) or a single SVG file.
     pub fn load(path: impl AsRef<Path>, fonts: &Fonts) -> Result<Template> {
         let path = path.as_ref();
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        let hint = "check `template` in the campaign (relative to the campaign file) or --template; `affiche templates` lists templates";
+        let meta = std::fs::metadata(path).map_err(|e| Error::io_or_missing(path, e, hint))?;
         let mut manifest_text = String::new();
         let (folder, files, manifest) = if meta.is_dir() {
             let manifest_path = path.join(MANIFEST);

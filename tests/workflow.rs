@@ -1,0 +1,311 @@
+//! End-to-end tests of the designer and social-team workflow: spreadsheets as
+//! data, `init`, shell completions, help examples, size budgets, alt text and
+//! metadata. Each test runs the built binary with the repository root as working
+//! directory and writes only into temporary folders.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What one run of the binary did.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit code, showing both streams when it differs.
+    fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+/// Runs `affiche ARGS` in `dir`.
+fn affiche_in(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_affiche"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the affiche binary runs");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn affiche(args: &[&str]) -> Run {
+    affiche_in(root(), args)
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+fn report(out: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report.json")).expect("report is JSON")
+}
+
+/// Flags rendering the sample photos with the hero template from `data`.
+fn sample_flags<'a>(data: &'a str, out: &'a str) -> Vec<&'a str> {
+    vec![
+        "--template",
+        "templates/hero",
+        "--data",
+        data,
+        "--photos",
+        "samples/photos",
+        "--out",
+        out,
+        "--field",
+        "name={prenom} {nom}",
+        "--field",
+        "constituency={circonscription}",
+    ]
+}
+
+#[test]
+fn renders_from_a_spreadsheet_sheet_chosen_by_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    for file in ["tests/fixtures/candidates.xlsx", "tests/fixtures/candidates.ods"] {
+        let mut args = vec!["render"];
+        args.extend(sample_flags(file, s(&out)));
+        args.extend([
+            "--preset",
+            "instagram-square",
+            "--name",
+            "{row}-{prenom}.{ext}",
+            "--force",
+        ]);
+        affiche(&args).expect(0);
+        let r = report(&out);
+        let outputs: Vec<&str> = r["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["output"].as_str().unwrap())
+            .collect();
+        assert_eq!(outputs, ["1-helene.png", "2-jean-baptiste.png", "4-zoe.png"], "{file}");
+        assert!(out.join("4-zoe.png").is_file());
+
+        args.extend(["--sheet", "Titulaires"]);
+        let run = affiche(&args).expect(2);
+        assert!(run.stderr.contains("\"Candidats\", \"Brouillon\""), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn init_makes_a_campaign_that_checks_clean_away_from_the_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("campagne");
+    let run = affiche_in(tmp.path(), &["init", "campagne"]).expect(0);
+    assert!(run.stdout.contains("affiche render campaign.toml"), "{}", run.stdout);
+    let header = std::fs::read_to_string(dir.join("data.csv")).unwrap();
+    assert_eq!(header.lines().next(), Some("name,constituency,photo,accent,slogan"));
+    // Run inside the new folder: nothing from the repository (fonts, templates) is at hand.
+    let run = affiche_in(&dir, &["check", "campaign.toml", "--time-budget", "0"]).expect(0);
+    assert!(
+        run.stderr.contains("1 rows checked") && run.stderr.contains("0 problem"),
+        "{}",
+        run.stderr
+    );
+    let run = affiche_in(tmp.path(), &["init", "campagne"]).expect(2);
+    assert!(run.stderr.contains("not empty"), "{}", run.stderr);
+}
+
+#[test]
+fn completions_name_every_subcommand() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let run = affiche(&["completions", shell]).expect(0);
+        for command in [
+            "render",
+            "check",
+            "init",
+            "presets",
+            "templates",
+            "fields",
+            "completions",
+        ] {
+            assert!(run.stdout.contains(command), "{shell} completions lack {command}");
+        }
+    }
+    assert!(
+        affiche(&["completions", "cmd.exe"])
+            .expect(2)
+            .stderr
+            .contains("possible values")
+    );
+}
+
+#[test]
+fn every_command_help_shows_an_example() {
+    for command in [
+        "render",
+        "check",
+        "init",
+        "completions",
+        "presets",
+        "templates",
+        "fields",
+    ] {
+        let run = affiche(&["help", command]).expect(0);
+        assert!(
+            run.stdout.contains("Example"),
+            "`affiche help {command}` has no example:\n{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains(&format!("affiche {command}")), "{command}");
+    }
+}
+
+/// Two sample rows as a CSV in `dir`.
+fn two_rows(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("samples/candidates.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().take(3).collect();
+    let path = dir.join("people.csv");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+/// The chunk types of a PNG file, in order.
+fn png_chunks(bytes: &[u8]) -> Vec<String> {
+    let mut chunks = Vec::new();
+    let mut at = 8;
+    while at + 8 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        chunks.push(String::from_utf8_lossy(&bytes[at + 4..at + 8]).into_owned());
+        at += 12 + len;
+    }
+    chunks.dedup();
+    chunks
+}
+
+/// The marker bytes of a JPEG file's segments before the image data.
+fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
+    let mut markers = Vec::new();
+    let mut at = 2;
+    while at + 4 <= bytes.len() && bytes[at] == 0xFF {
+        let marker = bytes[at + 1];
+        markers.push(marker);
+        if marker == 0xDA {
+            break;
+        }
+        at += 2 + u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+    }
+    markers
+}
+
+fn copyright(bytes: &[u8]) -> Option<String> {
+    let exif = exif::Reader::new()
+        .read_from_container(&mut std::io::Cursor::new(bytes))
+        .ok()?;
+    let field = exif.get_field(exif::Tag::Copyright, exif::In::PRIMARY)?;
+    match &field.value {
+        exif::Value::Ascii(v) => Some(String::from_utf8(v[0].clone()).unwrap()),
+        _ => None,
+    }
+}
+
+#[test]
+fn jpegs_fit_the_size_budget_with_alt_text_and_only_the_credit_as_metadata() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = two_rows(tmp.path());
+    let out = tmp.path().join("out");
+    let mut args = vec!["render"];
+    args.extend(sample_flags(s(&data), s(&out)));
+    let alt = "Portrait de {name}, candidate dans {constituency}";
+    args.extend(["--preset", "x-post", "--format", "jpg", "--max-kb", "350"]);
+    args.extend(["--alt", alt, "--credit", "Photo : Studio Éclair"]);
+    affiche(&args).expect(0);
+    let r = report(&out);
+    let entries = r["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    for e in entries {
+        let name = e["output"].as_str().unwrap();
+        let bytes = std::fs::read(out.join(name)).unwrap();
+        assert!(
+            bytes.len() <= 350_000,
+            "{name}: {} bytes over the 350 kB budget",
+            bytes.len()
+        );
+        // Quality had to drop from 90 to fit (these posters are 490–680 kB at 90, 190–250 kB at 40).
+        let q = e["quality"].as_u64().expect("quality lowered");
+        assert!((40..90).contains(&q), "{name}: quality {q}");
+        assert_eq!(copyright(&bytes).as_deref(), Some("Photo : Studio Éclair"), "{name}");
+        // SOI is skipped; then JFIF (APP0), the EXIF (APP1), tables and frame: no COM (FE), no other APPn.
+        let markers = jpeg_markers(&bytes);
+        let app: Vec<u8> = markers
+            .iter()
+            .copied()
+            .filter(|m| (0xE0..=0xEF).contains(m) || *m == 0xFE)
+            .collect();
+        assert_eq!(app, [0xE0, 0xE1], "{name}: {markers:x?}");
+        let text = std::fs::read_to_string(out.join(name).with_extension("txt")).unwrap();
+        assert_eq!(e["alt"].as_str(), Some(text.as_str()));
+    }
+    let first = std::fs::read_to_string(out.join("helene-guerin-x-post.txt")).unwrap();
+    assert_eq!(
+        first,
+        "Portrait de Hélène GUÉRIN, candidate dans Bouches-du-Rhône (4e circonscription)"
+    );
+    let csv = std::fs::read_to_string(out.join("report.csv")).unwrap();
+    assert!(
+        csv.lines().next().unwrap().ends_with(",alt") && csv.contains(&first),
+        "{csv}"
+    );
+
+    // A rerun skips everything; a deleted alt file brings its poster back.
+    std::fs::remove_file(out.join("helene-guerin-x-post.txt")).unwrap();
+    let run = affiche(&args).expect(0);
+    assert!(run.stdout.contains("1 of them unchanged"), "{}", run.stdout);
+    assert!(out.join("helene-guerin-x-post.txt").is_file());
+}
+
+#[test]
+fn pngs_carry_no_metadata_but_the_credit_and_warn_over_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = two_rows(tmp.path());
+    let out = tmp.path().join("out");
+    let mut args = vec!["render"];
+    args.extend(sample_flags(s(&data), s(&out)));
+    args.extend(["--preset", "x-post", "--name", "{row}.{ext}"]);
+    affiche(&args).expect(0);
+    let plain = std::fs::read(out.join("1.png")).unwrap();
+    assert_eq!(png_chunks(&plain), ["IHDR", "IDAT", "IEND"]);
+    assert_eq!(copyright(&plain), None);
+
+    args.extend(["--credit", "© Élan citoyen", "--max-kb", "50"]);
+    affiche(&args).expect(0);
+    let credited = std::fs::read(out.join("1.png")).unwrap();
+    assert_eq!(png_chunks(&credited), ["IHDR", "eXIf", "IDAT", "IEND"]);
+    assert_eq!(copyright(&credited).as_deref(), Some("© Élan citoyen"));
+    let r = report(&out);
+    let warnings = r["entries"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("over the 50 kB budget") && warnings.contains("jpg"),
+        "{warnings}"
+    );
+
+    // An alt pattern naming nothing the data has stops the batch before rendering.
+    args.extend(["--alt", "Portrait de {nom_complet}"]);
+    let run = affiche(&args).expect(2);
+    assert!(
+        run.stderr.contains("nom_complet") && run.stderr.contains("columns:"),
+        "{}",
+        run.stderr
+    );
+}
