@@ -223,7 +223,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             entries.sort();
             for path in entries
                 .into_iter()
-                .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "svg"))
+                .filter(|p| p.is_dir() || affiche::template::is_svg_file(p))
             {
                 match Template::load(&path, &fonts) {
                     Ok(t) => {

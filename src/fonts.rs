@@ -129,6 +129,11 @@ impl Fonts {
                 .and_then(|r| r.into_dimensions().ok());
             match dims {
                 Some((w, h)) if w > crate::photo::MAX_SIDE || h > crate::photo::MAX_SIDE => None,
+                // usvg would inflate an embedded gzip-compressed SVG without any cap.
+                _ if crate::caps::is_gzip(&data) => {
+                    let svg = crate::caps::inflate(&data, crate::caps::MAX_SVG_BYTES).ok()?;
+                    default_data(mime, std::sync::Arc::new(svg), opts)
+                }
                 _ => default_data(mime, data, opts),
             }
         });

@@ -286,3 +286,75 @@ fn hostile_rows_fail_alone_and_the_batch_goes_on() {
         "nothing written beside the inputs"
     );
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn svgz_templates_render_and_gzip_bombs_are_refused() {
+    let svg = format!(r#"{HEAD}<rect width="200" height="100" fill="blue"/>{NAME}</svg>"#);
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t");
+    std::fs::create_dir(&t).unwrap();
+    std::fs::write(t.join("square.svgz"), gzip(svg.as_bytes())).unwrap();
+    // Gzip magic bytes are enough, whatever the extension.
+    std::fs::write(dir.path().join("single.svg"), gzip(svg.as_bytes())).unwrap();
+    let record = affiche::Record::from_values(1, [("name", "Léa ROY")]);
+    for path in [t.clone(), dir.path().join("single.svg")] {
+        let template = Template::load(&path, fonts()).unwrap();
+        assert_eq!(
+            template.variants[0].texts[0].field, "name",
+            "slots found in the inflated text"
+        );
+        let poster = affiche::render(&template, &record, None, &Default::default(), fonts()).unwrap();
+        assert_eq!(poster.image.dimensions(), (200, 100));
+        assert_eq!(
+            poster.image.get_pixel(2, 2).0,
+            [0, 0, 255, 255],
+            "drawn from the inflated text"
+        );
+    }
+
+    // 17 MiB of spaces after a valid SVG: 17 KB compressed, over the 16 MiB cap once inflated.
+    let mut bomb = svg.into_bytes();
+    bomb.resize(17 << 20, b' ');
+    std::fs::write(t.join("bomb.svgz"), gzip(&bomb)).unwrap();
+    let err = Template::load(&t, fonts()).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "template {}: inflates to over the 16777216-byte limit for an SVG template (a gzip bomb?)",
+            t.join("bomb.svgz").display()
+        )
+    );
+    std::fs::write(t.join("bomb.svgz"), b"\x1f\x8bnot gzip").unwrap();
+    let err = Template::load(&t, fonts()).unwrap_err().to_string();
+    assert!(err.contains("bomb.svgz: not a valid gzip"), "{err}");
+}
+
+#[test]
+fn an_embedded_gzip_bomb_is_dropped_not_inflated() {
+    // A red square padded to 17 MiB, gzip-compressed and embedded: usvg alone
+    // would inflate it whole and draw it; affiche stops at the 16 MiB cap.
+    let red = |pad: usize| {
+        let mut s = format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="red"/><!--{}--></svg>"#,
+            " ".repeat(pad)
+        );
+        s.shrink_to_fit();
+        base64_encode(&gzip(s.as_bytes()))
+    };
+    let body = |b64: &str| format!(r#"<image href="data:image/svg+xml;base64,{b64}" width="200" height="100"/>"#);
+    let record = affiche::Record::from_values(1, [("name", "Léa ROY")]);
+    let pixel = |b64: &str| {
+        let (_d, t) = load(&body(b64), |_| {});
+        let poster = affiche::render(&t.unwrap(), &record, None, &Default::default(), fonts()).unwrap();
+        poster.image.get_pixel(100, 50).0
+    };
+    assert_eq!(pixel(&red(1000)), [255, 0, 0, 255], "a small compressed SVG is drawn");
+    assert_eq!(pixel(&red(17 << 20)), [0, 0, 0, 0], "the bomb is dropped");
+}
