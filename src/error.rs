@@ -21,6 +21,15 @@ pub enum Error {
     #[error("template {path}: {message}")]
     Template { path: PathBuf, message: String },
 
+    /// A filter of the template would make the renderer allocate or compute far too much.
+    #[error("template {path}: filter {filter:?}: {message}")]
+    Filter {
+        path: PathBuf,
+        /// The `<filter>` element's id.
+        filter: String,
+        message: String,
+    },
+
     /// A font family named by a template is not in the font folder.
     #[error(
         "template {path}: font family {family:?} (slot {slot:?}) is not in the font folder; add its file to fonts/ or change the template"

@@ -113,6 +113,8 @@ pub struct Variant {
     pub(crate) removals: Vec<Range<usize>>,
     /// `<style>` elements' text, needed to measure text as it will be drawn.
     pub(crate) styles: String,
+    /// Filters drawn, with their regions on the canvas (for the caps at each output size).
+    pub(crate) filters: Vec<crate::caps::FilterUse>,
     /// The static part drawn before any slot, rendered once per size.
     pub(crate) background: Option<crate::layers::Background>,
 }
@@ -255,6 +257,7 @@ impl Template {
             let geometry = fill::analyse(&template, i, fonts)?;
             let v = &mut template.variants[i];
             (v.width, v.height) = geometry.size;
+            v.filters = geometry.filters;
             for (slot, canvas) in v.photos.iter_mut().zip(geometry.photo_frames) {
                 slot.canvas = canvas;
             }
@@ -385,6 +388,7 @@ fn load_variant(
         texts: found.texts,
         photos: found.photos,
         placeholders: found.placeholders,
+        filters: Vec::new(),
         background: crate::layers::background(&source, &dynamic),
         source,
         removals: found.removals,

@@ -358,3 +358,82 @@ fn an_embedded_gzip_bomb_is_dropped_not_inflated() {
     assert_eq!(pixel(&red(1000)), [255, 0, 0, 255], "a small compressed SVG is drawn");
     assert_eq!(pixel(&red(17 << 20)), [0, 0, 0, 0], "the bomb is dropped");
 }
+
+#[test]
+fn filters_that_would_allocate_or_compute_too_much_are_template_errors() {
+    let full = |filter: &str| format!(r#"{filter}<rect width="200" height="100" fill="red" filter="url(#f)"/>"#);
+    let exact = |body: &str, message: &str| {
+        let (dir, result) = load(body, |_| {});
+        let path = dir.path().join("t/t.svg");
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            format!("template {}: {message}", path.display())
+        );
+    };
+    // Without the cap, resvg allocates this region clamped to 25 times the
+    // poster (here 1000×500), and one more buffer per primitive: at print-a1,
+    // 35080×49665 pixels, 7 GB each.
+    exact(
+        &full(
+            r#"<filter id="f" x="-5000%" y="-5000%" width="10000%" height="10000%"><feGaussianBlur stdDeviation="2"/></filter>"#,
+        ),
+        r#"filter "f": its region is 1000×500 pixels on a 200×100 poster, over the limit of 80000 (4 times the poster, at most 120000000 pixels): reduce the filter's x, y, width and height"#,
+    );
+    // Without the cap: 240×120 pixels × (479×239) kernel reads (resvg clamps the
+    // radius to the region) take seconds at this size; at 2160×1080, about 10¹³
+    // reads: hours.
+    exact(
+        &full(r#"<filter id="f"><feMorphology radius="500"/></filter>"#),
+        r#"filter "f": its feMorphology radius or feConvolveMatrix order would read 3.4e9 pixels on a 200×100 poster, over the limit of 1e9: use a smaller radius, order or region"#,
+    );
+    // Without the cap, resvg's box blur overflows its integer box sizes
+    // ("attempt to add with overflow" at box_blur.rs:48 in a debug build).
+    exact(
+        &full(r#"<filter id="f"><feGaussianBlur stdDeviation="1e10"/></filter>"#),
+        r#"filter "f": a blur of 10000000000 pixels (standard deviation) on a 200×100 poster is over the limit of 10000"#,
+    );
+}
+
+#[test]
+fn a_filter_fine_at_the_template_size_is_refused_at_a_print_preset() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = format!(
+        r#"{HEAD}<filter id="soft"><feGaussianBlur stdDeviation="3"/></filter><rect width="200" height="100" fill="red" filter="url(#soft)"/>{NAME}</svg>"#
+    );
+    std::fs::write(dir.path().join("t.svg"), svg).unwrap();
+    std::fs::write(dir.path().join("people.csv"), "name\nLéa ROY\n").unwrap();
+    let campaign = |preset: &str| {
+        let file = CampaignFile {
+            template: Some(dir.path().join("t.svg")),
+            data: Some(dir.path().join("people.csv")),
+            out: Some(dir.path().join("out")),
+            presets: Some(vec![preset.into()]),
+            fonts: Some(vec![common::root().join("fonts")]),
+            ..Default::default()
+        };
+        Campaign::resolve(file, Path::new("test")).unwrap()
+    };
+    assert!(Batch::load(campaign("x-post")).is_ok());
+    // At print-a1 the blurred layer alone is 23839×11920 pixels (1.1 GB), before
+    // the blur's own copies.
+    let err = Batch::load(campaign("print-a1")).unwrap_err();
+    assert!(
+        matches!(&err, Error::Filter { filter, .. } if filter == "soft"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("at most 120000000 pixels"), "{err}");
+}
+
+#[test]
+fn a_filter_filled_from_a_row_is_checked_before_drawing() {
+    let body = r#"<filter id="f"><feMorphology radius="{{r|1}}"/></filter><rect width="200" height="100" fill="red" filter="url(#f)"/>"#;
+    let (_d, t) = load(body, |_| {});
+    let t = t.unwrap();
+    let render = |r: &str| {
+        let record = affiche::Record::from_values(1, [("name", "Léa ROY"), ("r", r)]);
+        affiche::render(&t, &record, None, &Default::default(), fonts())
+    };
+    assert!(render("2").is_ok());
+    let err = render("500").unwrap_err();
+    assert!(matches!(&err, Error::Filter { filter, .. } if filter == "f"), "{err:?}");
+}
