@@ -173,6 +173,12 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if let Some(affiche::Error::Output { .. }) = e.downcast_ref::<affiche::Error>() {
+                eprintln!(
+                    "the batch stopped there: posters already written are complete and no partial file is left; \
+                     free space or fix permissions, then run again to resume"
+                );
+            }
             ExitCode::from(2)
         }
     }

@@ -17,6 +17,16 @@ pub enum Error {
         cause: std::io::Error,
     },
 
+    /// A file could not be written into the output folder (disk full, file
+    /// size limit, read-only or not permitted): a batch stops at the first one.
+    #[error("output folder {folder}: cannot write {file}: {cause}")]
+    Output {
+        folder: PathBuf,
+        /// The file, relative to `folder`.
+        file: PathBuf,
+        cause: std::io::Error,
+    },
+
     /// The template (SVG or manifest) is unusable.
     #[error("template {path}: {message}")]
     Template { path: PathBuf, message: String },
@@ -101,6 +111,15 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
+            cause,
+        }
+    }
+
+    /// Shorthand for a write error on `file` inside the output folder `folder`.
+    pub fn output(folder: impl Into<PathBuf>, file: impl Into<PathBuf>, cause: std::io::Error) -> Self {
+        Error::Output {
+            folder: folder.into(),
+            file: file.into(),
             cause,
         }
     }

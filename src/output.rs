@@ -199,7 +199,9 @@ pub fn disambiguate(names: &mut [PathBuf]) -> Vec<usize> {
 pub fn write_atomic(dir: &Path, name: &Path, bytes: &[u8]) -> Result<PathBuf> {
     let path = dir.join(name);
     let parent = path.parent().unwrap_or(dir);
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    let file = path.file_name().map(PathBuf::from).unwrap_or_default();
+    let fail = |e| Error::output(parent, &file, e);
+    std::fs::create_dir_all(parent).map_err(fail)?;
     let mut builder = tempfile::Builder::new();
     // tempfile creates 0600 files; posters are for sharing, like any file the user creates.
     #[cfg(unix)]
@@ -208,11 +210,24 @@ pub fn write_atomic(dir: &Path, name: &Path, bytes: &[u8]) -> Result<PathBuf> {
         .prefix(".affiche-")
         .suffix(".tmp")
         .tempfile_in(parent)
-        .map_err(|e| Error::io(parent, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io(&path, e))?;
-    tmp.as_file().sync_data().map_err(|e| Error::io(&path, e))?;
-    tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        .map_err(|e| fail(os_cause(e)))?;
+    // On any failure `tmp` is dropped, which removes the temporary file: nothing
+    // partial is left. (The file's own `write_all`: tempfile's adds its temporary name to the message.)
+    tmp.as_file_mut().write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_data().map_err(fail)?;
+    tmp.persist(&path).map_err(|e| fail(e.error))?;
     Ok(path)
+}
+
+/// tempfile adds the temporary file's random name to its errors ("… at path
+/// …/.affiche-x1.tmp") and hides the OS error inside: keep the cause alone,
+/// which is what the user can act on.
+fn os_cause(e: std::io::Error) -> std::io::Error {
+    let text = e.to_string();
+    match text.split_once(" at path ") {
+        Some((cause, _)) => std::io::Error::new(e.kind(), cause.to_string()),
+        None => e,
+    }
 }
 
 #[cfg(test)]
