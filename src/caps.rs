@@ -45,6 +45,61 @@ pub fn svg_text(bytes: Vec<u8>) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))
 }
 
+/// Largest size or radius a shape may have, in user units. usvg turns an arc
+/// into about (radius / 0.1)^(1/6) curves, so a radius of 1e85 (found by the
+/// `template` fuzz target) asks for 10^14 of them: memory runs out while parsing.
+pub const MAX_EXTENT: f64 = 1e7;
+
+/// Checks every radius and size in an SVG document (`r`, `rx`, `ry`, `width`,
+/// `height`, `viewBox`, arcs in path data) before usvg parses it. Invalid XML
+/// passes: usvg reports it.
+pub fn check_extents(svg: &str) -> Result<(), String> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        nodes_limit: crate::slot::MAX_NODES,
+    };
+    let Ok(doc) = roxmltree::Document::parse_with_options(svg, opts) else {
+        return Ok(());
+    };
+    let numbers = |v: &str| {
+        v.split(|c: char| c == ',' || c.is_whitespace())
+            .filter_map(|n| n.parse::<f64>().ok())
+            .map(f64::abs)
+            .reduce(f64::max)
+    };
+    let arcs = |d: &str| {
+        svgtypes::PathParser::from(d)
+            .map_while(Result::ok)
+            .filter_map(|s| match s {
+                svgtypes::PathSegment::EllipticalArc { rx, ry, .. } => Some(rx.abs().max(ry.abs())),
+                _ => None,
+            })
+            .reduce(f64::max)
+    };
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        for a in node.attributes() {
+            let largest = match a.name() {
+                "r" | "rx" | "ry" | "width" | "height" => {
+                    a.value().parse::<svgtypes::Length>().ok().map(|l| l.number.abs())
+                }
+                "viewBox" => numbers(a.value()),
+                "d" => arcs(a.value()),
+                _ => None,
+            };
+            if let Some(v) = largest
+                && (v.is_nan() || v > MAX_EXTENT)
+            {
+                return Err(format!(
+                    "<{} {}>: {v:e} is over the {MAX_EXTENT:e} limit for a size or radius",
+                    node.tag_name().name(),
+                    a.name()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Largest filter region, as a multiple of the output's area. resvg itself
 /// only clamps a filtered layer to 25 times the canvas (5 × 5), at 4 bytes a
 /// pixel plus one more buffer per primitive: gigabytes at print sizes.

@@ -277,6 +277,13 @@ pub(crate) fn analyse(template: &Template, index: usize, fonts: &Fonts) -> Resul
     // A 1×1 transparent PNG stands in for every photo.
     let dot = Arc::new(crate::output::encode_png_fast(&image::RgbaImage::new(1, 1)));
     let opt = crate::confine::usvg_options(template, fonts, move |_| Some(usvg::ImageKind::PNG(dot.clone())));
+    let background = variant.background.as_ref().map(|b| b.svg.as_str());
+    for doc in std::iter::once(svg.as_str()).chain(background) {
+        crate::caps::check_extents(doc).map_err(|message| Error::Template {
+            path: variant.path.clone(),
+            message,
+        })?;
+    }
     let tree = usvg::Tree::from_str(&svg, &opt).map_err(|e| Error::Template {
         path: variant.path.clone(),
         message: e.to_string(),

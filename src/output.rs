@@ -133,6 +133,9 @@ pub fn slug(text: &str) -> String {
     if out.is_empty() { "poster".into() } else { out }
 }
 
+/// Longest file or folder name most file systems accept, in bytes.
+const MAX_NAME_BYTES: usize = 255;
+
 /// Fills a file-name pattern. `{name}` takes a variable or a field value,
 /// always slugged, so no value can add a folder or leave the output folder.
 /// Only the pattern itself (the user's own) may contain `/` for subfolders.
@@ -154,9 +157,16 @@ pub fn file_name(pattern: &str, vars: &BTreeMap<String, String>) -> std::result:
     }
     out.push_str(rest);
     let path = PathBuf::from(&out);
-    if out.is_empty() || path.components().any(|c| !matches!(c, Component::Normal(_))) {
+    if out.is_empty() || out.contains('\0') || path.components().any(|c| !matches!(c, Component::Normal(_))) {
         return Err(format!(
             "name pattern {pattern:?} gives {out:?}, which is not a plain relative file name"
+        ));
+    }
+    // Past 255 bytes every common file system refuses the name: say so now, not mid-batch.
+    if let Some(long) = path.components().find(|c| c.as_os_str().len() > MAX_NAME_BYTES) {
+        return Err(format!(
+            "name pattern {pattern:?} gives a file or folder name of {} bytes; at most {MAX_NAME_BYTES} are possible",
+            long.as_os_str().len()
         ));
     }
     Ok(path)
@@ -271,6 +281,16 @@ mod tests {
         assert!(file_name("../{slug}.{ext}", &v).is_err());
         assert!(file_name("/tmp/{slug}", &v).is_err());
         assert!(file_name("{unknown}", &v).unwrap_err().contains("unknown"));
+        // Found by the `naming` fuzz target: a NUL byte or a name too long for any
+        // file system passed, and the write failed mid-batch.
+        assert!(
+            file_name("{slug}\t\0.{ext}", &v)
+                .unwrap_err()
+                .contains("not a plain relative")
+        );
+        let long = format!("{}{{slug}}.{{ext}}", "a".repeat(250));
+        assert!(file_name(&long, &v).unwrap_err().contains("name of 261 bytes"));
+        assert!(file_name(&format!("{}/{{slug}}.{{ext}}", "a".repeat(255)), &v).is_ok());
     }
 
     #[test]

@@ -161,6 +161,11 @@ pub fn rasterize(
     let opt = crate::confine::usvg_options(template, fonts, move |field| {
         served.get(field).map(|b| usvg::ImageKind::PNG(b.clone()))
     });
+    // Placeholders may set a radius or size: check the filled document too.
+    crate::caps::check_extents(&composed.svg).map_err(|message| Error::Template {
+        path: v.path.clone(),
+        message,
+    })?;
     let tree = usvg::Tree::from_str(&composed.svg, &opt).map_err(|e| Error::Render {
         row: record.row,
         message: e.to_string(),
@@ -244,6 +249,10 @@ pub fn render(
 /// tests) prove that nothing is drawn outside a text box.
 pub fn text_ink(template: &Template, composed: &Composed, fonts: &Fonts) -> Result<Vec<(String, Frame, Frame)>> {
     let v = &template.variants[composed.variant];
+    crate::caps::check_extents(&composed.svg).map_err(|message| Error::Template {
+        path: v.path.clone(),
+        message,
+    })?;
     let tree =
         usvg::Tree::from_str(&composed.svg, &fonts.usvg_options(&template.fallbacks)).map_err(|e| Error::Template {
             path: v.path.clone(),

@@ -437,3 +437,48 @@ fn a_filter_filled_from_a_row_is_checked_before_drawing() {
     let err = render("500").unwrap_err();
     assert!(matches!(&err, Error::Filter { filter, .. } if filter == "f"), "{err:?}");
 }
+
+#[test]
+fn huge_radii_are_refused_before_usvg_parses_them() {
+    // Found by the `template` fuzz target (a mutated hero template): usvg splits
+    // an arc into about (radius / 0.1)^(1/6) curves, so this one arc asked for
+    // 10^14 of them and memory ran out while the template loaded.
+    let (dir, result) = load(r#"<path d="M700 0a3.8e85 380 0 1 0 760 0Z" fill="red"/>"#, |_| {});
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        format!(
+            "template {}: <path d>: 3.8e85 is over the 1e7 limit for a size or radius",
+            dir.path().join("t/t.svg").display()
+        )
+    );
+    template_error(r#"<circle r="1e30mm"/>"#, |_| {}, &["<circle r>", "1e30"]);
+    template_error(
+        r#"<rect width="10" height="10" rx="{{r|1e40}}"/>"#,
+        |_| {},
+        &["<rect rx>"],
+    );
+
+    // The same through a row's value, and inside an embedded SVG (then dropped).
+    let (_d, t) = load(r#"<circle r="{{r|5}}" fill="red"/>"#, |_| {});
+    let t = t.unwrap();
+    let record = |r: &str| affiche::Record::from_values(1, [("name", "Léa ROY"), ("r", r)]);
+    assert!(affiche::render(&t, &record("40"), None, &Default::default(), fonts()).is_ok());
+    let err = affiche::render(&t, &record("1e85"), None, &Default::default(), fonts()).unwrap_err();
+    assert!(err.to_string().contains("<circle r>: 1e85 is over"), "{err}");
+    let nested = |r: &str| {
+        let svg = format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle cx="5" cy="5" r="{r}" fill="red"/></svg>"#
+        );
+        format!(
+            r#"<image href="data:image/svg+xml;base64,{}" width="200" height="100"/>"#,
+            base64_encode(svg.as_bytes())
+        )
+    };
+    let pixel = |body: &str| {
+        let (_d, t) = load(body, |_| {});
+        let poster = affiche::render(&t.unwrap(), &record("1"), None, &Default::default(), fonts()).unwrap();
+        poster.image.get_pixel(100, 50).0
+    };
+    assert_eq!(pixel(&nested("5")), [255, 0, 0, 255]);
+    assert_eq!(pixel(&nested("1e85")), [0, 0, 0, 0], "dropped, not parsed");
+}
