@@ -59,12 +59,32 @@ impl Batch {
             table,
         };
         batch.check_bindings()?;
+        batch.check_filters()?;
         if let Some((i, n)) = batch.campaign.shard {
             let keep: Vec<bool> = batch.table.rows.iter().map(|r| batch.shard_of(r, n) == i).collect();
             let mut keep = keep.into_iter();
             batch.table.rows.retain(|_| keep.next().unwrap_or(false));
         }
         Ok(batch)
+    }
+
+    /// Each preset's filters at its own size: a filter fine at the template's
+    /// size may need gigabytes at a print preset's.
+    fn check_filters(&self) -> Result<()> {
+        let mut problems = Vec::new();
+        for (_, preset) in self.targets() {
+            let v = &self.template.variants[self.variant_index(preset)];
+            let Some(p) = preset else { continue };
+            let transform = render::cover(v, (p.width, p.height));
+            if let Err((filter, message)) = crate::caps::check_filters(&v.filters, transform, (p.width, p.height)) {
+                problems.push(Error::Filter {
+                    path: v.path.clone(),
+                    filter,
+                    message,
+                });
+            }
+        }
+        Error::from_many(problems)
     }
 
     fn check_bindings(&self) -> Result<()> {

@@ -233,6 +233,12 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if let Some(affiche::Error::Output { .. }) = e.downcast_ref::<affiche::Error>() {
+                eprintln!(
+                    "the batch stopped there: posters already written are complete and no partial file is left; \
+                     free space or fix permissions, then run again to resume"
+                );
+            }
             ExitCode::from(2)
         }
     }
@@ -302,7 +308,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             entries.sort();
             for path in entries
                 .into_iter()
-                .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "svg"))
+                .filter(|p| p.is_dir() || affiche::template::is_svg_file(p))
             {
                 match Template::load(&path, &fonts) {
                     Ok(t) => {

@@ -2,8 +2,16 @@
 //! user named (the template's folder, the photo folder) and nowhere else:
 //! no absolute path, no `..`, no URL, no link leading out, regular files only
 //! (never a FIFO or a device), and a size cap, all checked before reading.
+//! usvg itself reads nothing: its resolver serves only what was read here.
 
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use resvg::usvg;
+
+use crate::fonts::Fonts;
+use crate::template::Template;
 
 /// Resolves `rel` inside `root`. `folder` names the root in messages
 /// ("the template folder").
@@ -40,6 +48,35 @@ pub(crate) fn read(root: &Path, rel: &str, folder: &str, max_bytes: u64) -> Resu
     let path = resolve(root, rel, folder, max_bytes)?;
     let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
     Ok((path, bytes))
+}
+
+/// usvg options for a template's documents: its fonts and fallback chain, its
+/// own files, and `photo(field)` for photo-slot hrefs. Nothing else is read.
+pub(crate) fn usvg_options<'a>(
+    template: &'a Template,
+    fonts: &Fonts,
+    photo: impl Fn(&str) -> Option<usvg::ImageKind> + Send + Sync + 'a,
+) -> usvg::Options<'a> {
+    let mut opt = fonts.usvg_options(&template.fallbacks);
+    let assets = template.assets.clone();
+    opt.image_href_resolver.resolve_string =
+        Box::new(move |href, _| match href.strip_prefix(crate::fill::PHOTO_HREF) {
+            Some(field) => photo(field),
+            None => asset_kind(&assets, href),
+        });
+    opt
+}
+
+/// Serves a template-local file to usvg by its magic bytes.
+fn asset_kind(assets: &BTreeMap<String, Arc<Vec<u8>>>, href: &str) -> Option<usvg::ImageKind> {
+    let data = assets.get(href)?.clone();
+    match data.get(..4)? {
+        [0x89, b'P', b'N', b'G'] => Some(usvg::ImageKind::PNG(data)),
+        [0xFF, 0xD8, 0xFF, _] => Some(usvg::ImageKind::JPEG(data)),
+        b"RIFF" => Some(usvg::ImageKind::WEBP(data)),
+        b"GIF8" => Some(usvg::ImageKind::GIF(data)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

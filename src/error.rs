@@ -17,9 +17,28 @@ pub enum Error {
         cause: std::io::Error,
     },
 
+    /// A file could not be written into the output folder (disk full, file
+    /// size limit, read-only or not permitted): a batch stops at the first one.
+    #[error("output folder {folder}: cannot write {file}: {cause}")]
+    Output {
+        folder: PathBuf,
+        /// The file, relative to `folder`.
+        file: PathBuf,
+        cause: std::io::Error,
+    },
+
     /// The template (SVG or manifest) is unusable.
     #[error("template {path}: {message}")]
     Template { path: PathBuf, message: String },
+
+    /// A filter of the template would make the renderer allocate or compute far too much.
+    #[error("template {path}: filter {filter:?}: {message}")]
+    Filter {
+        path: PathBuf,
+        /// The `<filter>` element's id.
+        filter: String,
+        message: String,
+    },
 
     /// A font family named by a template is not in the font folder.
     #[error(
@@ -103,6 +122,15 @@ impl Error {
             _ => cause,
         };
         Error::io(path, cause)
+    }
+
+    /// Shorthand for a write error on `file` inside the output folder `folder`.
+    pub fn output(folder: impl Into<PathBuf>, file: impl Into<PathBuf>, cause: std::io::Error) -> Self {
+        Error::Output {
+            folder: folder.into(),
+            file: file.into(),
+            cause,
+        }
     }
 
     /// One error from several: none is `Ok`, one is itself, more are [`Error::Problems`].

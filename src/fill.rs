@@ -263,6 +263,7 @@ pub(crate) fn measure(
 /// What the first parse of a variant tells: canvas size and slot positions.
 pub(crate) struct Geometry {
     pub size: (f32, f32),
+    pub filters: Vec<crate::caps::FilterUse>,
     pub photo_frames: Vec<Frame>,
     pub text_frames: Vec<Frame>,
 }
@@ -275,7 +276,14 @@ pub(crate) fn analyse(template: &Template, index: usize, fonts: &Fonts) -> Resul
     let svg = fill_svg(variant, &values, &probes);
     // A 1×1 transparent PNG stands in for every photo.
     let dot = Arc::new(crate::output::encode_png_fast(&image::RgbaImage::new(1, 1)));
-    let opt = crate::render::usvg_options(template, fonts, move |_| Some(usvg::ImageKind::PNG(dot.clone())));
+    let opt = crate::confine::usvg_options(template, fonts, move |_| Some(usvg::ImageKind::PNG(dot.clone())));
+    let background = variant.background.as_ref().map(|b| b.svg.as_str());
+    for doc in std::iter::once(svg.as_str()).chain(background) {
+        crate::caps::check_extents(doc).map_err(|message| Error::Template {
+            path: variant.path.clone(),
+            message,
+        })?;
+    }
     let tree = usvg::Tree::from_str(&svg, &opt).map_err(|e| Error::Template {
         path: variant.path.clone(),
         message: e.to_string(),
@@ -292,6 +300,21 @@ pub(crate) fn analyse(template: &Template, index: usize, fonts: &Fonts) -> Resul
             ),
         });
     }
+    let mut filters = crate::caps::filters(&tree);
+    // The static background is hidden from this tree (drawn from its own document): add its filters.
+    if let Some(bg) = &variant.background
+        && let Ok(bg) = usvg::Tree::from_str(&bg.svg, &opt)
+    {
+        filters.extend(crate::caps::filters(&bg));
+    }
+    let own = (size.0.ceil() as u32, size.1.ceil() as u32);
+    crate::caps::check_filters(&filters, usvg::Transform::identity(), own).map_err(|(filter, message)| {
+        Error::Filter {
+            path: variant.path.clone(),
+            filter,
+            message,
+        }
+    })?;
     let frame_of = |id: String| -> Result<(Frame, usvg::Transform)> {
         let node = tree.node_by_id(&id).ok_or_else(|| Error::Template {
             path: variant.path.clone(),
@@ -326,6 +349,7 @@ pub(crate) fn analyse(template: &Template, index: usize, fonts: &Fonts) -> Resul
     }
     Ok(Geometry {
         size,
+        filters,
         photo_frames,
         text_frames,
     })

@@ -132,6 +132,14 @@ impl Fonts {
                 .and_then(|r| r.into_dimensions().ok());
             match dims {
                 Some((w, h)) if w > crate::photo::MAX_SIDE || h > crate::photo::MAX_SIDE => None,
+                // usvg would inflate an embedded gzip-compressed SVG without any cap.
+                _ if crate::caps::is_gzip(&data) => {
+                    let svg = crate::caps::inflate(&data, crate::caps::MAX_SVG_BYTES).ok()?;
+                    crate::caps::check_extents(std::str::from_utf8(&svg).ok()?).ok()?;
+                    default_data(mime, std::sync::Arc::new(svg), opts)
+                }
+                // An embedded SVG is parsed by usvg too: the same caps apply.
+                _ if std::str::from_utf8(&data).is_ok_and(|t| crate::caps::check_extents(t).is_err()) => None,
                 _ => default_data(mime, data, opts),
             }
         });

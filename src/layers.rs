@@ -111,7 +111,7 @@ impl Cache {
         let bg = template.variants[variant].background.as_ref()?;
         let draw = || {
             // The background holds no slot, so no photo is ever asked for.
-            let opt = crate::render::usvg_options(template, fonts, |_| None);
+            let opt = crate::confine::usvg_options(template, fonts, |_| None);
             let tree = usvg::Tree::from_str(&bg.svg, &opt).ok()?;
             let mut pixmap = tiny_skia::Pixmap::new(w, h)?;
             resvg::render(&tree, transform, &mut pixmap.as_mut());

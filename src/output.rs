@@ -168,6 +168,9 @@ pub fn slug(text: &str) -> String {
     if out.is_empty() { "poster".into() } else { out }
 }
 
+/// Longest file or folder name most file systems accept, in bytes.
+const MAX_NAME_BYTES: usize = 255;
+
 /// Fills a file-name pattern. `{name}` takes a variable or a field value,
 /// always slugged, so no value can add a folder or leave the output folder.
 /// Only the pattern itself (the user's own) may contain `/` for subfolders.
@@ -189,9 +192,16 @@ pub fn file_name(pattern: &str, vars: &BTreeMap<String, String>) -> std::result:
     }
     out.push_str(rest);
     let path = PathBuf::from(&out);
-    if out.is_empty() || path.components().any(|c| !matches!(c, Component::Normal(_))) {
+    if out.is_empty() || out.contains('\0') || path.components().any(|c| !matches!(c, Component::Normal(_))) {
         return Err(format!(
             "name pattern {pattern:?} gives {out:?}, which is not a plain relative file name"
+        ));
+    }
+    // Past 255 bytes every common file system refuses the name: say so now, not mid-batch.
+    if let Some(long) = path.components().find(|c| c.as_os_str().len() > MAX_NAME_BYTES) {
+        return Err(format!(
+            "name pattern {pattern:?} gives a file or folder name of {} bytes; at most {MAX_NAME_BYTES} are possible",
+            long.as_os_str().len()
         ));
     }
     Ok(path)
@@ -234,7 +244,9 @@ pub fn disambiguate(names: &mut [PathBuf]) -> Vec<usize> {
 pub fn write_atomic(dir: &Path, name: &Path, bytes: &[u8]) -> Result<PathBuf> {
     let path = dir.join(name);
     let parent = path.parent().unwrap_or(dir);
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    let file = path.file_name().map(PathBuf::from).unwrap_or_default();
+    let fail = |e| Error::output(parent, &file, e);
+    std::fs::create_dir_all(parent).map_err(fail)?;
     let mut builder = tempfile::Builder::new();
     // tempfile creates 0600 files; posters are for sharing, like any file the user creates.
     #[cfg(unix)]
@@ -243,11 +255,24 @@ pub fn write_atomic(dir: &Path, name: &Path, bytes: &[u8]) -> Result<PathBuf> {
         .prefix(".affiche-")
         .suffix(".tmp")
         .tempfile_in(parent)
-        .map_err(|e| Error::io(parent, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io(&path, e))?;
-    tmp.as_file().sync_data().map_err(|e| Error::io(&path, e))?;
-    tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        .map_err(|e| fail(os_cause(e)))?;
+    // On any failure `tmp` is dropped, which removes the temporary file: nothing
+    // partial is left. (The file's own `write_all`: tempfile's adds its temporary name to the message.)
+    tmp.as_file_mut().write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_data().map_err(fail)?;
+    tmp.persist(&path).map_err(|e| fail(e.error))?;
     Ok(path)
+}
+
+/// tempfile adds the temporary file's random name to its errors ("… at path
+/// …/.affiche-x1.tmp") and hides the OS error inside: keep the cause alone,
+/// which is what the user can act on.
+fn os_cause(e: std::io::Error) -> std::io::Error {
+    let text = e.to_string();
+    match text.split_once(" at path ") {
+        Some((cause, _)) => std::io::Error::new(e.kind(), cause.to_string()),
+        None => e,
+    }
 }
 
 #[cfg(test)]
@@ -291,6 +316,16 @@ mod tests {
         assert!(file_name("../{slug}.{ext}", &v).is_err());
         assert!(file_name("/tmp/{slug}", &v).is_err());
         assert!(file_name("{unknown}", &v).unwrap_err().contains("unknown"));
+        // Found by the `naming` fuzz target: a NUL byte or a name too long for any
+        // file system passed, and the write failed mid-batch.
+        assert!(
+            file_name("{slug}\t\0.{ext}", &v)
+                .unwrap_err()
+                .contains("not a plain relative")
+        );
+        let long = format!("{}{{slug}}.{{ext}}", "a".repeat(250));
+        assert!(file_name(&long, &v).unwrap_err().contains("name of 261 bytes"));
+        assert!(file_name(&format!("{}/{{slug}}.{{ext}}", "a".repeat(255)), &v).is_ok());
     }
 
     #[test]

@@ -177,11 +177,36 @@ fn upscale_warning(warnings: &mut Vec<String>, scale: f32, photo: &RgbaImage, wi
     }
 }
 
+/// A crop's start and length along one side, inside `0..size` in the f64 the
+/// resizer checks (f32 rounding put the far edge an ulp past the photo: found
+/// by the `photo` fuzz target), and finite (a NaN focus starts at 0).
+fn inside(start: f32, len: f32, size: u32) -> (f64, f64) {
+    let size = f64::from(size);
+    let len = if len.is_finite() {
+        f64::from(len).clamp(size.min(1.0), size)
+    } else {
+        size
+    };
+    let start = if start.is_finite() {
+        f64::from(start).clamp(0.0, size - len)
+    } else {
+        0.0
+    };
+    let len = if start + len > size {
+        size - start - size * f64::EPSILON
+    } else {
+        len
+    };
+    (start, len)
+}
+
 fn resize(src: &RgbaImage, width: u32, height: u32, crop: Option<(f32, f32, f32, f32)>) -> RgbaImage {
     let mut dst = RgbaImage::new(width, height);
     let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     if let Some((l, t, w, h)) = crop {
-        options = options.crop(l.into(), t.into(), w.into(), h.into());
+        let (l, w) = inside(l, w, src.width());
+        let (t, h) = inside(t, h, src.height());
+        options = options.crop(l, t, w, h);
     }
     // Both images are RGBA8, so the only possible error (pixel types differ) cannot happen.
     Resizer::new()
@@ -199,6 +224,19 @@ mod tests {
         Placement::Focus {
             focus: [x, y],
             zoom: 1.0,
+        }
+    }
+
+    /// Found by the `photo` fuzz target: a focus outside the photo (a manifest's
+    /// `focus` is not clamped) put the crop's edge an ulp past it, and the resizer panicked.
+    #[test]
+    fn crops_stay_inside_the_photo_whatever_the_focus() {
+        let photo = RgbaImage::from_pixel(16, 12, Rgba([9, 9, 9, 255]));
+        for focus in [[1.5, -0.2], [f32::NAN, 0.5], [f32::INFINITY, -1e30]] {
+            for (w, h) in [(40, 50), (97, 13), (1, 1)] {
+                let p = prepare(&photo, w, h, Fit::Cover, Placement::Focus { focus, zoom: 3.0 });
+                assert_eq!(p.image.dimensions(), (w, h));
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use resvg::{tiny_skia, usvg};
 
 use crate::error::{Error, Result};
 use crate::face;
-use crate::fill::{self, PHOTO_HREF, TextFill};
+use crate::fill::{self, TextFill};
 use crate::fonts::Fonts;
 use crate::photo::Placement;
 use crate::template::{Template, Variant};
@@ -126,7 +126,7 @@ pub fn rasterize(
     fonts: &Fonts,
 ) -> Result<Poster> {
     let v = &template.variants[composed.variant];
-    let ((w, h), scale) = output_size(v, size);
+    let ((w, h), _) = output_size(v, size);
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
         let message = format!("{w}×{h} is over the {MAX_PIXELS}-pixel limit");
         return Err(Error::Render {
@@ -134,7 +134,8 @@ pub fn rasterize(
             message,
         });
     }
-    let (ox, oy) = ((w as f32 - v.width * scale) / 2.0, (h as f32 - v.height * scale) / 2.0);
+    let transform = cover(v, (w, h));
+    let (scale, ox, oy) = (transform.sx, transform.tx, transform.ty);
     let mut warnings = composed.warnings.clone();
     warnings.extend(cropped_slots(v, scale, ox, oy, w, h));
     let mut served: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
@@ -154,14 +155,26 @@ pub fn rasterize(
             Arc::new(crate::output::encode_png_stored(&prepared.image)),
         );
     }
-    let opt = usvg_options(template, fonts, move |field| {
+    let opt = crate::confine::usvg_options(template, fonts, move |field| {
         served.get(field).map(|b| usvg::ImageKind::PNG(b.clone()))
     });
+    // Placeholders may set a radius or size: check the filled document too.
+    crate::caps::check_extents(&composed.svg).map_err(|message| Error::Template {
+        path: v.path.clone(),
+        message,
+    })?;
     let tree = usvg::Tree::from_str(&composed.svg, &opt).map_err(|e| Error::Render {
         row: record.row,
         message: e.to_string(),
     })?;
-    let transform = tiny_skia::Transform::from_row(scale, 0.0, 0.0, scale, ox, oy);
+    let filter_error = |(filter, message)| Error::Filter {
+        path: v.path.clone(),
+        filter,
+        message,
+    };
+    // Placeholders may change a filter: check the filled tree too, before any pixel.
+    crate::caps::check_filters(&v.filters, transform, (w, h)).map_err(filter_error)?;
+    crate::caps::check_filters(&crate::caps::filters(&tree), transform, (w, h)).map_err(filter_error)?;
     let fail = |message: String| Error::Render {
         row: record.row,
         message,
@@ -195,6 +208,13 @@ pub fn rasterize(
     })
 }
 
+/// Where the variant's canvas goes on a `w`×`h` output: scaled to cover it, centred.
+pub(crate) fn cover(v: &Variant, (w, h): (u32, u32)) -> tiny_skia::Transform {
+    let scale = (w as f32 / v.width).max(h as f32 / v.height);
+    let (ox, oy) = ((w as f32 - v.width * scale) / 2.0, (h as f32 - v.height * scale) / 2.0);
+    tiny_skia::Transform::from_row(scale, 0.0, 0.0, scale, ox, oy)
+}
+
 /// Renders one poster: [`compose`] then [`rasterize`], with the variant whose
 /// aspect ratio is nearest to `size`.
 ///
@@ -226,6 +246,10 @@ pub fn render(
 /// tests) prove that nothing is drawn outside a text box.
 pub fn text_ink(template: &Template, composed: &Composed, fonts: &Fonts) -> Result<Vec<(String, Frame, Frame)>> {
     let v = &template.variants[composed.variant];
+    crate::caps::check_extents(&composed.svg).map_err(|message| Error::Template {
+        path: v.path.clone(),
+        message,
+    })?;
     let tree =
         usvg::Tree::from_str(&composed.svg, &fonts.usvg_options(&template.fallbacks)).map_err(|e| Error::Template {
             path: v.path.clone(),
@@ -345,34 +369,6 @@ fn cropped_slots(v: &Variant, scale: f32, ox: f32, oy: f32, w: u32, h: u32) -> V
             )
         })
         .collect()
-}
-
-/// usvg options for a template's documents: its fonts and fallback chain, its
-/// own files, and `photo(field)` for photo-slot hrefs. Nothing else is read.
-pub(crate) fn usvg_options<'a>(
-    template: &'a Template,
-    fonts: &Fonts,
-    photo: impl Fn(&str) -> Option<usvg::ImageKind> + Send + Sync + 'a,
-) -> usvg::Options<'a> {
-    let mut opt = fonts.usvg_options(&template.fallbacks);
-    let assets = template.assets.clone();
-    opt.image_href_resolver.resolve_string = Box::new(move |href, _| match href.strip_prefix(PHOTO_HREF) {
-        Some(field) => photo(field),
-        None => asset_kind(&assets, href),
-    });
-    opt
-}
-
-/// Serves a template-local file to usvg by its magic bytes.
-fn asset_kind(assets: &BTreeMap<String, Arc<Vec<u8>>>, href: &str) -> Option<usvg::ImageKind> {
-    let data = assets.get(href)?.clone();
-    match data.get(..4)? {
-        [0x89, b'P', b'N', b'G'] => Some(usvg::ImageKind::PNG(data)),
-        [0xFF, 0xD8, 0xFF, _] => Some(usvg::ImageKind::JPEG(data)),
-        b"RIFF" => Some(usvg::ImageKind::WEBP(data)),
-        b"GIF8" => Some(usvg::ImageKind::GIF(data)),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

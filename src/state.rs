@@ -35,7 +35,7 @@ impl Lock {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+            .map_err(|e| Error::output(out, LOCK_FILE, e))?;
         match file.try_lock() {
             Ok(()) => Ok(Lock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => Err(Error::io(
@@ -97,7 +97,7 @@ impl State {
             .create(true)
             .append(true)
             .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+            .map_err(|e| Error::output(out, STATE_FILE, e))?;
         Ok(State {
             dir: out.to_path_buf(),
             known,
@@ -113,7 +113,7 @@ impl State {
     /// Records that `name` (already written) was rendered from `hash`.
     pub fn record(&self, name: &Path, hash: &str) -> Result<()> {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        writeln!(log, "{hash} {}", name.display()).map_err(|e| Error::io(self.dir.join(STATE_FILE), e))
+        writeln!(log, "{hash} {}", name.display()).map_err(|e| Error::output(&self.dir, STATE_FILE, e))
     }
 
     /// Rewrites the log with only `current` entries, so it does not grow forever.

@@ -18,8 +18,13 @@ use crate::text_fit::{Align, Case, VAlign};
 /// The manifest's name inside a template folder.
 pub const MANIFEST: &str = "template.toml";
 
-/// Largest SVG file accepted, in bytes.
-const MAX_SVG_BYTES: u64 = 16 << 20;
+use crate::caps::MAX_SVG_BYTES;
+
+/// Whether `path` names a template file: `.svg`, or gzip-compressed `.svgz`.
+pub fn is_svg_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg") || e.eq_ignore_ascii_case("svgz"))
+}
 
 /// Per-field rules from the manifest. Every key is optional.
 #[derive(Debug, Clone, Deserialize)]
@@ -108,6 +113,8 @@ pub struct Variant {
     pub(crate) removals: Vec<Range<usize>>,
     /// `<style>` elements' text, needed to measure text as it will be drawn.
     pub(crate) styles: String,
+    /// Filters drawn, with their regions on the canvas (for the caps at each output size).
+    pub(crate) filters: Vec<crate::caps::FilterUse>,
     /// The static part drawn before any slot, rendered once per size.
     pub(crate) background: Option<crate::layers::Background>,
 }
@@ -143,7 +150,7 @@ pub struct Template {
 }
 
 impl Template {
-    /// Loads a template folder (every `*.svg` in it is a variant) or a single SVG file.
+    /// Loads a template folder (every `*.svg` and `*.svgz` in it is a variant) or a single SVG file.
     pub fn load(path: impl AsRef<Path>, fonts: &Fonts) -> Result<Template> {
         let path = path.as_ref();
         let hint = "check `template` in the campaign (relative to the campaign file) or --template; `affiche templates` lists templates";
@@ -163,7 +170,7 @@ impl Template {
             let mut files: Vec<PathBuf> = std::fs::read_dir(path)
                 .map_err(|e| Error::io(path, e))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")))
+                .filter(|p| is_svg_file(p))
                 .collect();
             files.sort();
             (path.to_path_buf(), files, manifest)
@@ -174,7 +181,7 @@ impl Template {
         if files.is_empty() {
             return Err(Error::Template {
                 path: path.to_path_buf(),
-                message: "no .svg file in the template folder".into(),
+                message: "no .svg or .svgz file in the template folder".into(),
             });
         }
         let name = manifest.name.clone().unwrap_or_else(|| stem(path));
@@ -251,6 +258,7 @@ impl Template {
             let geometry = fill::analyse(&template, i, fonts)?;
             let v = &mut template.variants[i];
             (v.width, v.height) = geometry.size;
+            v.filters = geometry.filters;
             for (slot, canvas) in v.photos.iter_mut().zip(geometry.photo_frames) {
                 slot.canvas = canvas;
             }
@@ -321,14 +329,23 @@ fn load_variant(
     fonts: &Fonts,
     assets: &mut BTreeMap<String, Arc<Vec<u8>>>,
 ) -> Result<Variant> {
-    let size = std::fs::metadata(file).map_err(|e| Error::io(file, e))?.len();
-    if size > MAX_SVG_BYTES {
-        return Err(Error::Template {
-            path: file.into(),
-            message: format!("{size} bytes is over the {MAX_SVG_BYTES}-byte limit"),
-        });
+    let err = |message: String| Error::Template {
+        path: file.into(),
+        message,
+    };
+    let meta = std::fs::metadata(file).map_err(|e| Error::io(file, e))?;
+    if !meta.is_file() {
+        return Err(err("not a regular file".into()));
     }
-    let source = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+    if meta.len() > MAX_SVG_BYTES {
+        return Err(err(format!(
+            "{} bytes is over the {MAX_SVG_BYTES}-byte limit",
+            meta.len()
+        )));
+    }
+    // Read and inflated here, once: slots, fills and checks all see this text.
+    let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+    let source = crate::caps::svg_text(bytes).map_err(err)?;
     let found = slot::find(&source, file, |name| manifest.fields.contains_key(name))?;
     // Every problem of the file at once, so a designer fixes them in one pass.
     let mut problems = Vec::new();
@@ -372,6 +389,7 @@ fn load_variant(
         texts: found.texts,
         photos: found.photos,
         placeholders: found.placeholders,
+        filters: Vec::new(),
         background: crate::layers::background(&source, &dynamic),
         source,
         removals: found.removals,

@@ -962,3 +962,143 @@ fn shards_together_render_every_row_exactly_once_and_merge() {
 
     render_sample(&data, &t.path().join("bad"), &["x-post"], &["--shard", "4/3"]).expect(2);
 }
+
+/// Runs `affiche ARGS` in the repository root under `sh`, after `prelude` (to set limits).
+#[cfg(unix)]
+fn affiche_after(prelude: &str, args: &[&str]) -> Run {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{prelude}; exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_affiche"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("sh runs");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn is_root() -> bool {
+    let id = Command::new("id").arg("-u").output().expect("id runs");
+    String::from_utf8_lossy(&id.stdout).trim() == "0"
+}
+
+#[cfg(unix)]
+#[test]
+fn a_full_disk_stops_the_batch_with_exit_2_and_leaves_nothing_partial() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(3));
+    let out = t.path().join("out");
+    // A 64-block file size limit with SIGXFSZ ignored: writing a poster fails
+    // with EFBIG part-way through, as it would with ENOSPC on a full disk.
+    let args = [
+        "render",
+        "samples/campaign.toml",
+        "--data",
+        s(&data),
+        "--photos",
+        "samples/photos",
+        "--out",
+        s(&out),
+        "--preset",
+        "instagram-square",
+        "--jobs",
+        "1",
+    ];
+    let run = affiche_after("trap '' XFSZ; ulimit -f 64", &args).expect(2);
+    let head = format!("error: output folder {}: cannot write ", out.display());
+    assert!(run.stderr.starts_with(&head), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("-instagram-square.png: File too large (os error 27)\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("the batch stopped there"), "{}", run.stderr);
+    assert_eq!(
+        files(&out),
+        set(&[".affiche-state", ".affiche.lock"]),
+        "no poster, no temporary file, no report"
+    );
+    // With room again, the same command renders every poster.
+    affiche(&args).expect(0);
+    assert_eq!(pngs(&out).len(), 3);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_output_folder_stops_the_batch_with_exit_2() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    let t = tempdir();
+    // CI runs tests as root, for whom permission bits are not enforced: the
+    // binary then runs as `nobody` (setpriv), to whom they are.
+    let root_user = is_root();
+    let run_as_user = |args: &[&str]| {
+        if !root_user {
+            return affiche(args);
+        }
+        mode(t.path(), 0o755);
+        let prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
+        let cmd = format!("exec {} \"$0\" \"$@\"", prefix.join(" "));
+        affiche_after(&cmd, args)
+    };
+    let data = write(t.path(), "people.csv", sample_rows(2));
+    let render = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "render",
+            "samples/campaign.toml",
+            "--data",
+            s(&data),
+            "--photos",
+            "samples/photos",
+            "--out",
+            s(out),
+            "--preset",
+            "instagram-square",
+            "--jobs",
+            "1",
+        ];
+        args.extend(extra);
+        run_as_user(&args)
+    };
+
+    let ro = t.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    mode(&ro, 0o555);
+    let run = render(&ro, &[]).expect(2);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: output folder {}: cannot write .affiche.lock: Permission denied (os error 13)\n",
+            ro.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(files(&ro).is_empty());
+
+    // A read-only subfolder the name pattern writes into: the run starts, and
+    // stops at its first poster.
+    let out = t.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    if root_user {
+        std::os::unix::fs::chown(&out, Some(65534), Some(65534)).unwrap();
+    }
+    std::fs::create_dir(out.join("instagram-square")).unwrap();
+    mode(&out.join("instagram-square"), 0o555);
+    let run = render(&out, &["--name", "{preset}/{slug}.{ext}"]).expect(2);
+    let head = format!(
+        "error: output folder {}: cannot write ",
+        out.join("instagram-square").display()
+    );
+    assert!(run.stderr.starts_with(&head), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(".png: Permission denied (os error 13)\n"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(files(&out), set(&[".affiche-state", ".affiche.lock"]));
+}

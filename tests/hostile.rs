@@ -286,3 +286,199 @@ fn hostile_rows_fail_alone_and_the_batch_goes_on() {
         "nothing written beside the inputs"
     );
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn svgz_templates_render_and_gzip_bombs_are_refused() {
+    let svg = format!(r#"{HEAD}<rect width="200" height="100" fill="blue"/>{NAME}</svg>"#);
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t");
+    std::fs::create_dir(&t).unwrap();
+    std::fs::write(t.join("square.svgz"), gzip(svg.as_bytes())).unwrap();
+    // Gzip magic bytes are enough, whatever the extension.
+    std::fs::write(dir.path().join("single.svg"), gzip(svg.as_bytes())).unwrap();
+    let record = affiche::Record::from_values(1, [("name", "Léa ROY")]);
+    for path in [t.clone(), dir.path().join("single.svg")] {
+        let template = Template::load(&path, fonts()).unwrap();
+        assert_eq!(
+            template.variants[0].texts[0].field, "name",
+            "slots found in the inflated text"
+        );
+        let poster = affiche::render(&template, &record, None, &Default::default(), fonts()).unwrap();
+        assert_eq!(poster.image.dimensions(), (200, 100));
+        assert_eq!(
+            poster.image.get_pixel(2, 2).0,
+            [0, 0, 255, 255],
+            "drawn from the inflated text"
+        );
+    }
+
+    // 17 MiB of spaces after a valid SVG: 17 KB compressed, over the 16 MiB cap once inflated.
+    let mut bomb = svg.into_bytes();
+    bomb.resize(17 << 20, b' ');
+    std::fs::write(t.join("bomb.svgz"), gzip(&bomb)).unwrap();
+    let err = Template::load(&t, fonts()).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "template {}: inflates to over the 16777216-byte limit for an SVG template (a gzip bomb?)",
+            t.join("bomb.svgz").display()
+        )
+    );
+    std::fs::write(t.join("bomb.svgz"), b"\x1f\x8bnot gzip").unwrap();
+    let err = Template::load(&t, fonts()).unwrap_err().to_string();
+    assert!(err.contains("bomb.svgz: not a valid gzip"), "{err}");
+}
+
+#[test]
+fn an_embedded_gzip_bomb_is_dropped_not_inflated() {
+    // A red square padded to 17 MiB, gzip-compressed and embedded: usvg alone
+    // would inflate it whole and draw it; affiche stops at the 16 MiB cap.
+    let red = |pad: usize| {
+        let mut s = format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="red"/><!--{}--></svg>"#,
+            " ".repeat(pad)
+        );
+        s.shrink_to_fit();
+        base64_encode(&gzip(s.as_bytes()))
+    };
+    let body = |b64: &str| format!(r#"<image href="data:image/svg+xml;base64,{b64}" width="200" height="100"/>"#);
+    let record = affiche::Record::from_values(1, [("name", "Léa ROY")]);
+    let pixel = |b64: &str| {
+        let (_d, t) = load(&body(b64), |_| {});
+        let poster = affiche::render(&t.unwrap(), &record, None, &Default::default(), fonts()).unwrap();
+        poster.image.get_pixel(100, 50).0
+    };
+    assert_eq!(pixel(&red(1000)), [255, 0, 0, 255], "a small compressed SVG is drawn");
+    assert_eq!(pixel(&red(17 << 20)), [0, 0, 0, 0], "the bomb is dropped");
+}
+
+#[test]
+fn filters_that_would_allocate_or_compute_too_much_are_template_errors() {
+    let full = |filter: &str| format!(r#"{filter}<rect width="200" height="100" fill="red" filter="url(#f)"/>"#);
+    let exact = |body: &str, message: &str| {
+        let (dir, result) = load(body, |_| {});
+        let path = dir.path().join("t/t.svg");
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            format!("template {}: {message}", path.display())
+        );
+    };
+    // Without the cap, resvg allocates this region clamped to 25 times the
+    // poster (here 1000×500), and one more buffer per primitive: at print-a1,
+    // 35080×49665 pixels, 7 GB each.
+    exact(
+        &full(
+            r#"<filter id="f" x="-5000%" y="-5000%" width="10000%" height="10000%"><feGaussianBlur stdDeviation="2"/></filter>"#,
+        ),
+        r#"filter "f": its region is 1000×500 pixels on a 200×100 poster, over the limit of 80000 (4 times the poster, at most 120000000 pixels): reduce the filter's x, y, width and height"#,
+    );
+    // Without the cap: 240×120 pixels × (479×239) kernel reads (resvg clamps the
+    // radius to the region) take seconds at this size; at 2160×1080, about 10¹³
+    // reads: hours.
+    exact(
+        &full(r#"<filter id="f"><feMorphology radius="500"/></filter>"#),
+        r#"filter "f": its feMorphology radius or feConvolveMatrix order would read 3.4e9 pixels on a 200×100 poster, over the limit of 1e9: use a smaller radius, order or region"#,
+    );
+    // Without the cap, resvg's box blur overflows its integer box sizes
+    // ("attempt to add with overflow" at box_blur.rs:48 in a debug build).
+    exact(
+        &full(r#"<filter id="f"><feGaussianBlur stdDeviation="1e10"/></filter>"#),
+        r#"filter "f": a blur of 10000000000 pixels (standard deviation) on a 200×100 poster is over the limit of 10000"#,
+    );
+}
+
+#[test]
+fn a_filter_fine_at_the_template_size_is_refused_at_a_print_preset() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = format!(
+        r#"{HEAD}<filter id="soft"><feGaussianBlur stdDeviation="3"/></filter><rect width="200" height="100" fill="red" filter="url(#soft)"/>{NAME}</svg>"#
+    );
+    std::fs::write(dir.path().join("t.svg"), svg).unwrap();
+    std::fs::write(dir.path().join("people.csv"), "name\nLéa ROY\n").unwrap();
+    let campaign = |preset: &str| {
+        let file = CampaignFile {
+            template: Some(dir.path().join("t.svg")),
+            data: Some(dir.path().join("people.csv")),
+            out: Some(dir.path().join("out")),
+            presets: Some(vec![preset.into()]),
+            fonts: Some(vec![common::root().join("fonts")]),
+            ..Default::default()
+        };
+        Campaign::resolve(file, Path::new("test")).unwrap()
+    };
+    assert!(Batch::load(campaign("x-post")).is_ok());
+    // At print-a1 the blurred layer alone is 23839×11920 pixels (1.1 GB), before
+    // the blur's own copies.
+    let err = Batch::load(campaign("print-a1")).unwrap_err();
+    assert!(
+        matches!(&err, Error::Filter { filter, .. } if filter == "soft"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("at most 120000000 pixels"), "{err}");
+}
+
+#[test]
+fn a_filter_filled_from_a_row_is_checked_before_drawing() {
+    let body = r#"<filter id="f"><feMorphology radius="{{r|1}}"/></filter><rect width="200" height="100" fill="red" filter="url(#f)"/>"#;
+    let (_d, t) = load(body, |_| {});
+    let t = t.unwrap();
+    let render = |r: &str| {
+        let record = affiche::Record::from_values(1, [("name", "Léa ROY"), ("r", r)]);
+        affiche::render(&t, &record, None, &Default::default(), fonts())
+    };
+    assert!(render("2").is_ok());
+    let err = render("500").unwrap_err();
+    assert!(matches!(&err, Error::Filter { filter, .. } if filter == "f"), "{err:?}");
+}
+
+#[test]
+fn huge_radii_are_refused_before_usvg_parses_them() {
+    // Found by the `template` fuzz target (a mutated hero template): usvg splits
+    // an arc into about (radius / 0.1)^(1/6) curves, so this one arc asked for
+    // 10^14 of them and memory ran out while the template loaded.
+    let (dir, result) = load(r#"<path d="M700 0a3.8e85 380 0 1 0 760 0Z" fill="red"/>"#, |_| {});
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        format!(
+            "template {}: <path d>: 3.8e85 is over the 1e7 limit for a size or radius",
+            dir.path().join("t/t.svg").display()
+        )
+    );
+    template_error(r#"<circle r="1e30mm"/>"#, |_| {}, &["<circle r>", "1e30"]);
+    template_error(
+        r#"<rect width="10" height="10" rx="{{r|1e40}}"/>"#,
+        |_| {},
+        &["<rect rx>"],
+    );
+
+    // The same through a row's value, and inside an embedded SVG (then dropped).
+    let (_d, t) = load(r#"<circle r="{{r|5}}" fill="red"/>"#, |_| {});
+    let t = t.unwrap();
+    let record = |r: &str| affiche::Record::from_values(1, [("name", "Léa ROY"), ("r", r)]);
+    assert!(affiche::render(&t, &record("40"), None, &Default::default(), fonts()).is_ok());
+    let err = affiche::render(&t, &record("1e85"), None, &Default::default(), fonts()).unwrap_err();
+    assert!(err.to_string().contains("<circle r>: 1e85 is over"), "{err}");
+    let nested = |r: &str| {
+        let svg = format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle cx="5" cy="5" r="{r}" fill="red"/></svg>"#
+        );
+        format!(
+            r#"<image href="data:image/svg+xml;base64,{}" width="200" height="100"/>"#,
+            base64_encode(svg.as_bytes())
+        )
+    };
+    let pixel = |body: &str| {
+        let (_d, t) = load(body, |_| {});
+        let poster = affiche::render(&t.unwrap(), &record("1"), None, &Default::default(), fonts()).unwrap();
+        poster.image.get_pixel(100, 50).0
+    };
+    assert_eq!(pixel(&nested("5")), [255, 0, 0, 255]);
+    assert_eq!(pixel(&nested("1e85")), [0, 0, 0, 0], "dropped, not parsed");
+}
