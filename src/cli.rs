@@ -68,7 +68,7 @@ enum ReportCommand {
         /// Reports to merge.
         #[arg(required = true)]
         reports: Vec<PathBuf>,
-        /// Merged report to write (a .json file; a .csv is written beside it).
+        /// Merged report to write (a .json file; a .csv and the index.html gallery are written beside it).
         #[arg(long)]
         out: PathBuf,
     },
@@ -194,6 +194,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let name = out.file_name().context("--out needs a file name")?;
             affiche::output::write_atomic(dir, Path::new(name), &json)?;
             affiche::output::write_atomic(dir, &Path::new(name).with_extension("csv"), &merged.csv())?;
+            // Its links work once the shards' posters are gathered beside the merged report.
+            affiche::gallery::write(&merged, dir)?;
             println!(
                 "{} entries from {} reports: {} rendered, {} failed → {}",
                 merged.entries.len(),

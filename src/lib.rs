@@ -26,6 +26,7 @@ pub mod error;
 pub mod face;
 pub mod fill;
 pub mod fonts;
+pub mod gallery;
 mod layers;
 pub mod output;
 pub mod pattern;

@@ -106,6 +106,7 @@ impl Batch {
             .zip(names)
             .map(|((t, _), name)| Entry {
                 row,
+                name: String::new(),
                 preset: t.clone(),
                 status: Status::Error,
                 output: name.display().to_string(),
@@ -174,6 +175,7 @@ impl Batch {
         for (i, ((target, preset), name)) in targets.iter().zip(names).enumerate() {
             let mut entry = Entry {
                 row: row.number,
+                name: String::new(),
                 preset: target.clone(),
                 status: Status::Ok,
                 output: name.display().to_string(),
