@@ -161,6 +161,7 @@ pub fn html(report: &Report) -> String {
         let _ = write!(h, "<a href=\"#preset-{0}\">{0}</a> ", esc(p));
     }
     h.push_str("</nav></header>\n<main>\n");
+    let mut shown = 0;
     for p in &presets {
         let size = Preset::find(p).ok().map(|p| (p.width, p.height));
         let _ = write!(h, "<section id=\"preset-{0}\"><h2>{0}", esc(p));
@@ -169,7 +170,8 @@ pub fn html(report: &Report) -> String {
         }
         h.push_str("</h2><div class=\"grid\">\n");
         for (e, k) in report.entries.iter().zip(&kinds).filter(|(e, _)| e.preset == *p) {
-            card(&mut h, e, k, size);
+            card(&mut h, e, k, size, shown < EAGER);
+            shown += 1;
         }
         h.push_str("</div></section>\n");
     }
@@ -177,7 +179,11 @@ pub fn html(report: &Report) -> String {
     h
 }
 
-fn card(h: &mut String, e: &Entry, kinds: &[Kind], size: Option<(u32, u32)>) {
+/// Thumbnails loaded with the page (the first screenful); the rest load as
+/// they scroll into view, so a page of thousands of posters opens at once.
+const EAGER: usize = 24;
+
+fn card(h: &mut String, e: &Entry, kinds: &[Kind], size: Option<(u32, u32)>, eager: bool) {
     let ids: Vec<&str> = kinds.iter().map(|k| k.id()).collect();
     let search = format!("{} {}", e.row, e.name.to_lowercase());
     let _ = write!(
@@ -193,8 +199,9 @@ fn card(h: &mut String, e: &Entry, kinds: &[Kind], size: Option<(u32, u32)>) {
     if e.status == Status::Ok {
         let _ = write!(
             h,
-            "<a href=\"{href}\" target=\"_blank\"><img src=\"{href}\" loading=\"lazy\" decoding=\"async\" \
+            "<a href=\"{href}\" target=\"_blank\"><img src=\"{href}\" loading=\"{}\" decoding=\"async\" \
              width=\"{w}\" height=\"{ht}\" alt=\"{} ({})\"></a>",
+            if eager { "eager" } else { "lazy" },
             esc(&e.name),
             esc(&e.preset)
         );
@@ -300,6 +307,7 @@ const SCRIPT: &str = r#"
     var value = decodeURIComponent(kv[1] || '');
     if (kv[0] === 'problems') { only.checked = true; }
     if (kv[0] === 'kind') { kind.value = value; }
+    if (kind.selectedIndex < 0) { kind.value = ''; }
     if (kv[0] === 'q') { q.value = value; }
   });
   function apply() {
