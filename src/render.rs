@@ -74,6 +74,8 @@ pub struct Composed {
     pub texts: Vec<TextReport>,
     /// Fallback fonts, truncations and other text warnings.
     pub warnings: Vec<String>,
+    /// Each text's ink, by field, in canvas units.
+    pub inks: Vec<(String, Frame)>,
 }
 
 /// A rendered poster.
@@ -86,6 +88,10 @@ pub struct Poster {
     pub texts: Vec<TextReport>,
     /// Problems worth a reviewer's look (low-resolution photo, cropped slot…).
     pub warnings: Vec<String>,
+    /// What a viewer must see, `[x, y, width, height]` in output pixels: each
+    /// text's ink (by field) and each placed face (`<field> face`). Checked
+    /// against a preset's safe zone ([`crate::Preset::safe_zone_warnings`]).
+    pub boxes: Vec<(String, [f32; 4])>,
 }
 
 /// Fills variant `variant` with `record`: fits every text slot into its box.
@@ -113,7 +119,26 @@ pub fn compose(
         svg: fill::fill_svg(v, &record.values, &fills),
         texts: sets.iter().map(|(s, _)| s.report.clone()).collect(),
         warnings: sets.iter().flat_map(|(s, _)| s.warnings.iter().cloned()).collect(),
+        inks: sets
+            .iter()
+            .filter_map(|(s, slot)| Some((slot.field.clone(), to_canvas(s.ink?, slot.frame, slot.canvas))))
+            .collect(),
     })
+}
+
+/// A box in a slot's own user units, in canvas units (slot boxes are axis-aligned:
+/// the mapping is a scale and a shift).
+fn to_canvas(f: Frame, frame: Frame, canvas: Frame) -> Frame {
+    let (sx, sy) = (
+        canvas.width / frame.width.max(f32::EPSILON),
+        canvas.height / frame.height.max(f32::EPSILON),
+    );
+    Frame {
+        x: canvas.x + (f.x - frame.x) * sx,
+        y: canvas.y + (f.y - frame.y) * sy,
+        width: f.width * sx,
+        height: f.height * sy,
+    }
 }
 
 /// Rasterizes a composed poster at `size` (or the template's own size),
@@ -138,6 +163,16 @@ pub fn rasterize(
     let (ox, oy) = ((w as f32 - v.width * scale) / 2.0, (h as f32 - v.height * scale) / 2.0);
     let mut warnings = composed.warnings.clone();
     warnings.extend(cropped_slots(v, scale, ox, oy, w, h));
+    let mut boxes: Vec<(String, [f32; 4])> = composed
+        .inks
+        .iter()
+        .map(|(field, f)| {
+            (
+                field.clone(),
+                [f.x * scale + ox, f.y * scale + oy, f.width * scale, f.height * scale],
+            )
+        })
+        .collect();
     let mut served: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
     for slot in &v.photos {
         let Some(photo) = record.photos.get(&slot.field) else {
@@ -151,6 +186,22 @@ pub fn rasterize(
         let (placement, notes) = placement(slot, &rules, record, photo, (pw, ph));
         warnings.extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
         let mut prepared = crate::photo::prepare(photo, pw, ph, rules.fit, placement);
+        let face = match placement {
+            Placement::Face { face, .. } => Some(face),
+            Placement::Focus { .. } => record.faces.get(&slot.field).and_then(|(f, _)| f.first().copied()),
+        };
+        if let Some(face) = face {
+            let [s, dx, dy] = prepared.map;
+            let (fx, fy) = (slot.canvas.x * scale + ox, slot.canvas.y * scale + oy);
+            // Only the part of the face inside the frame is seen.
+            let x0 = (face.x * s + dx).clamp(0.0, pw as f32);
+            let y0 = (face.y * s + dy).clamp(0.0, ph as f32);
+            let x1 = ((face.x + face.width) * s + dx).clamp(0.0, pw as f32);
+            let y1 = ((face.y + face.height) * s + dy).clamp(0.0, ph as f32);
+            if x1 > x0 && y1 > y0 {
+                boxes.push((format!("{} face", slot.field), [fx + x0, fy + y0, x1 - x0, y1 - y0]));
+            }
+        }
         crate::effects::apply(&mut prepared.image, &rules.effects);
         warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
         served.insert(
@@ -196,6 +247,7 @@ pub fn rasterize(
         variant: v.name.clone(),
         texts: composed.texts.clone(),
         warnings,
+        boxes,
     })
 }
 

@@ -238,6 +238,9 @@ impl Batch {
                         s.record(name, &hashes[i])?;
                     }
                     (entry.warnings, entry.variant, entry.texts) = (p.warnings, Some(p.variant), p.texts);
+                    if let Some(preset) = preset {
+                        entry.warnings.extend(preset.safe_zone_warnings(&p.boxes));
+                    }
                 }
                 Err(message) => {
                     (entry.status, entry.message, entry.inputs) = (Status::Error, Some(message), None);
