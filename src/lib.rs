@@ -35,6 +35,7 @@ pub mod preset;
 pub mod render;
 pub mod report;
 mod row;
+pub mod sheet;
 pub mod slot;
 pub mod state;
 pub mod template;

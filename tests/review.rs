@@ -161,3 +161,41 @@ fn text_ink_boxes_match_the_drawn_ink() {
         }
     }
 }
+
+#[test]
+fn contact_sheet_of_a_rendered_batch() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let csv = "name,constituency,photo\n\
+        Léa ROY,Paris,hopper.jpg\n\
+        Mei-Lin ZHANG (张美琳),Nord,collins.jpg\n\
+        Jean DUPONT,Gard,missing.jpg\n";
+    std::fs::write(t.path().join("people.csv"), csv).unwrap();
+    let data = t.path().join("people.csv");
+    let render = [
+        "render",
+        "--template",
+        "templates/hero",
+        "--data",
+        s(&data),
+        "--photos",
+        "samples/photos",
+        "--preset",
+        "instagram-square",
+        "--out",
+        s(&out),
+    ];
+    assert_eq!(affiche(&render).0, Some(1), "row 3's photo is missing");
+    let (code, text) = affiche(&["sheet", s(&out), "--columns", "2", "--width", "200"]);
+    assert_eq!(code, Some(0), "{text}");
+    let sheet = image::open(out.join("sheet-instagram-square.png")).unwrap().to_rgba8();
+    // 2 columns of 200 px, 2 lines of 200 px thumbnails with their labels, margins, title.
+    assert_eq!(sheet.dimensions(), (16 + 2 * 216, 44 + 16 + 2 * (200 + 46 + 16)));
+    let (code, text) = affiche(&["sheet", s(&out), "--preset", "x-post"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("no poster of preset \"x-post\""), "{text}");
+    let paged = t.path().join("pages.png");
+    let (code, text) = affiche(&["sheet", s(&out), "--per-page", "2", "--out", s(&paged)]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(t.path().join("pages-1.png").is_file() && t.path().join("pages-2.png").is_file());
+}
