@@ -199,9 +199,10 @@ fn card(h: &mut String, e: &Entry, kinds: &[Kind], size: Option<(u32, u32)>, eag
     if e.status == Status::Ok {
         let _ = write!(
             h,
-            "<a href=\"{href}\" target=\"_blank\"><img src=\"{href}\" loading=\"{}\" decoding=\"async\" \
+            "<a href=\"{href}\" target=\"_blank\"><img src=\"{href}\" loading=\"{}\" \
              width=\"{w}\" height=\"{ht}\" alt=\"{} ({})\"></a>",
-            if eager { "eager" } else { "lazy" },
+            // Eager thumbnails decode in step so that the page's first view is whole.
+            if eager { "eager" } else { "lazy\" decoding=\"async" },
             esc(&e.name),
             esc(&e.preset)
         );
@@ -274,68 +275,13 @@ fn url_path(path: &str) -> String {
     out
 }
 
-const CSS: &str = "\
-*{box-sizing:border-box}body{margin:0;font:14px/1.35 system-ui,sans-serif;background:#f3f2f5;color:#1d1b20}\
-header{position:sticky;top:0;z-index:1;background:#fff;padding:10px 16px;border-bottom:1px solid #ddd}\
-h1{font-size:18px;margin:0 0 4px}h2{font-size:16px;margin:18px 16px 8px}h2 small{color:#777;font-weight:400}\
-.summary{margin:0 0 6px;color:#444}#filters{display:flex;gap:12px;align-items:center;flex-wrap:wrap}\
-#shown{color:#666}nav a{margin-right:10px}\
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px;padding:0 16px}\
-.card{margin:0;background:#fff;border:1px solid #ddd;border-radius:6px;overflow:hidden}\
-.card[data-problem='1']{border-color:#e0a000}.card.failed{border-color:#c62828}\
-.card img,.missing{display:block;width:100%;height:auto;background:#ccc}\
-.missing{display:flex;align-items:center;justify-content:center;color:#c62828;font-weight:600}\
-figcaption{padding:6px 8px;word-wrap:break-word}.row{color:#777}\
-.tag{display:inline-block;font-size:11px;padding:0 5px;border-radius:8px;background:#ffe6a8;margin:2px 0}\
-.tag.error{background:#c62828;color:#fff}.tag.ok{background:#d6f0d6}\
-.sizes{color:#555;font-size:12px}ul{margin:4px 0;padding-left:16px;font-size:12px;color:#5a4200}\
-.failed ul{color:#8b1a1a}.file{display:block;font-size:11px;color:#777}[hidden]{display:none!important}";
+/// The page's style, kept in its own file for editing.
+const CSS: &str = include_str!("gallery.css");
 
 /// Filters: applied on every change and from the URL hash (`#problems`,
 /// `#kind=fallback`, `#q=dupont`, joined by `&`), so a link can open the page
 /// filtered. `data-ready` on `<body>` says the script ran to its end.
-const SCRIPT: &str = r#"
-(function () {
-  var only = document.getElementById('only-problems');
-  var kind = document.getElementById('kind');
-  var q = document.getElementById('q');
-  var shown = document.getElementById('shown');
-  var cards = document.querySelectorAll('.card');
-  var sections = document.querySelectorAll('main section');
-  location.hash.replace(/^#/, '').split('&').forEach(function (part) {
-    var kv = part.split('=');
-    var value = decodeURIComponent(kv[1] || '');
-    if (kv[0] === 'problems') { only.checked = true; }
-    if (kv[0] === 'kind') { kind.value = value; }
-    if (kind.selectedIndex < 0) { kind.value = ''; }
-    if (kv[0] === 'q') { q.value = value; }
-  });
-  function apply() {
-    var k = kind.value;
-    var text = q.value.trim().toLowerCase();
-    var visible = 0;
-    cards.forEach(function (c) {
-      var show = (!only.checked || c.dataset.problem === '1') &&
-        (!k || (' ' + c.dataset.kinds + ' ').indexOf(' ' + k + ' ') >= 0) &&
-        (!text || c.dataset.search.indexOf(text) >= 0);
-      c.hidden = !show;
-      if (show) { visible++; }
-    });
-    sections.forEach(function (s) { s.hidden = !s.querySelector('.card:not([hidden])'); });
-    shown.textContent = visible + ' of ' + cards.length + ' shown';
-    var hash = [];
-    if (only.checked) { hash.push('problems'); }
-    if (k) { hash.push('kind=' + encodeURIComponent(k)); }
-    if (text) { hash.push('q=' + encodeURIComponent(text)); }
-    history.replaceState(null, '', hash.length ? '#' + hash.join('&') : location.pathname);
-  }
-  only.addEventListener('change', apply);
-  kind.addEventListener('change', apply);
-  q.addEventListener('input', apply);
-  apply();
-  document.body.setAttribute('data-ready', '1');
-})();
-"#;
+const SCRIPT: &str = include_str!("gallery.js");
 
 #[cfg(test)]
 mod tests {

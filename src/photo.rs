@@ -61,6 +61,20 @@ pub struct Prepared {
     pub map: [f32; 3],
 }
 
+impl Prepared {
+    /// Where `face` (photo pixels) shows in the frame, clipped to it:
+    /// `[x, y, width, height]` in frame pixels, `None` when it is cropped away.
+    pub fn face_box(&self, face: &crate::face::Face) -> Option<[f32; 4]> {
+        let [s, dx, dy] = self.map;
+        let (w, h) = (self.image.width() as f32, self.image.height() as f32);
+        let x0 = (face.x * s + dx).clamp(0.0, w);
+        let y0 = (face.y * s + dy).clamp(0.0, h);
+        let x1 = ((face.x + face.width) * s + dx).clamp(0.0, w);
+        let y1 = ((face.y + face.height) * s + dy).clamp(0.0, h);
+        (x1 > x0 && y1 > y0).then_some([x0, y0, x1 - x0, y1 - y0])
+    }
+}
+
 /// Where the photo goes in its frame (for `cover`; `contain` shows it whole).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Placement {

@@ -121,24 +121,9 @@ pub fn compose(
         warnings: sets.iter().flat_map(|(s, _)| s.warnings.iter().cloned()).collect(),
         inks: sets
             .iter()
-            .filter_map(|(s, slot)| Some((slot.field.clone(), to_canvas(s.ink?, slot.frame, slot.canvas))))
+            .filter_map(|(s, slot)| Some((slot.field.clone(), s.ink?.mapped(slot.frame, slot.canvas))))
             .collect(),
     })
-}
-
-/// A box in a slot's own user units, in canvas units (slot boxes are axis-aligned:
-/// the mapping is a scale and a shift).
-fn to_canvas(f: Frame, frame: Frame, canvas: Frame) -> Frame {
-    let (sx, sy) = (
-        canvas.width / frame.width.max(f32::EPSILON),
-        canvas.height / frame.height.max(f32::EPSILON),
-    );
-    Frame {
-        x: canvas.x + (f.x - frame.x) * sx,
-        y: canvas.y + (f.y - frame.y) * sy,
-        width: f.width * sx,
-        height: f.height * sy,
-    }
 }
 
 /// Rasterizes a composed poster at `size` (or the template's own size),
@@ -190,17 +175,9 @@ pub fn rasterize(
             Placement::Face { face, .. } => Some(face),
             Placement::Focus { .. } => record.faces.get(&slot.field).and_then(|(f, _)| f.first().copied()),
         };
-        if let Some(face) = face {
-            let [s, dx, dy] = prepared.map;
+        if let Some([x, y, w, h]) = face.and_then(|f| prepared.face_box(&f)) {
             let (fx, fy) = (slot.canvas.x * scale + ox, slot.canvas.y * scale + oy);
-            // Only the part of the face inside the frame is seen.
-            let x0 = (face.x * s + dx).clamp(0.0, pw as f32);
-            let y0 = (face.y * s + dy).clamp(0.0, ph as f32);
-            let x1 = ((face.x + face.width) * s + dx).clamp(0.0, pw as f32);
-            let y1 = ((face.y + face.height) * s + dy).clamp(0.0, ph as f32);
-            if x1 > x0 && y1 > y0 {
-                boxes.push((format!("{} face", slot.field), [fx + x0, fy + y0, x1 - x0, y1 - y0]));
-            }
+            boxes.push((format!("{} face", slot.field), [fx + x, fy + y, w, h]));
         }
         crate::effects::apply(&mut prepared.image, &rules.effects);
         warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
