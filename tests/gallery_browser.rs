@@ -133,6 +133,9 @@ fn gallery_works_offline_in_a_real_browser() {
     assert!(dom.contains("2 of 3 shown"));
     let (dom, _) = browse(&chromium, &profile, &format!("{url}#kind=error"), &["--dump-dom"]);
     assert_eq!(cards(&dom).iter().filter(|c| !c.1).count(), 1, "only the failed poster");
+    let (dom, _) = browse(&chromium, &profile, &format!("{url}#q=anouk"), &["--dump-dom"]);
+    let shown: Vec<usize> = cards(&dom).iter().enumerate().filter(|c| !c.1.1).map(|c| c.0).collect();
+    assert_eq!(shown, [1], "search by name: only row 2");
 
     // A screenshot, with the posters drawn in it.
     let shot = t.path().join("shot.png");
