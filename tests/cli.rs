@@ -960,6 +960,12 @@ fn shards_together_render_every_row_exactly_once_and_merge() {
     assert_eq!(merged_rows, (1..=8).collect::<Vec<u64>>());
     assert_eq!(m["rendered"], 8);
     assert!(t.path().join("merged.csv").is_file());
+    let gallery = std::fs::read_to_string(t.path().join("index.html")).unwrap();
+    assert_eq!(
+        gallery.matches("<figure").count(),
+        8,
+        "the merged gallery shows every shard's posters"
+    );
 
     render_sample(&data, &t.path().join("bad"), &["x-post"], &["--shard", "4/3"]).expect(2);
 }
