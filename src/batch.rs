@@ -154,6 +154,16 @@ impl Batch {
         }
     }
 
+    /// Who a row is for, as reviewers read it: its `name` value, else its slug
+    /// source, else `row N`.
+    fn label(&self, row: &data::Row) -> String {
+        let values = self.values(row).unwrap_or_else(|_| row.values.clone());
+        ["name", "slug"]
+            .iter()
+            .find_map(|k| values.get(*k).map(|v| v.trim()).filter(|v| !v.is_empty()))
+            .map_or_else(|| format!("row {}", row.number), str::to_string)
+    }
+
     /// Output names for every row × target, unique, with notes on renamed ones.
     fn names(&self) -> Result<(Vec<PathBuf>, Vec<String>)> {
         let targets = self.targets();
@@ -279,6 +289,8 @@ impl Batch {
         let _lock = Lock::take(out)?;
         state::sweep(out)?;
         let state = State::open(out)?;
+        // What skipped posters were found to have when they were rendered.
+        let previous = Report::read(&out.join("report.json")).ok();
         notes.extend(
             self.table
                 .warnings
@@ -294,7 +306,7 @@ impl Batch {
                 row: 0,
                 message: e.to_string(),
             })?;
-        let per_row: Vec<Vec<Entry>> = pool.install(|| {
+        let mut per_row: Vec<Vec<Entry>> = pool.install(|| {
             self.table
                 .rows
                 .par_iter()
@@ -324,6 +336,13 @@ impl Batch {
                 })
                 .collect::<Result<Vec<_>>>()
         })?;
+        for (entries, row) in per_row.iter_mut().zip(&self.table.rows) {
+            let label = self.label(row);
+            entries.iter_mut().for_each(|e| e.name.clone_from(&label));
+        }
+        if let Some(previous) = &previous {
+            per_row.iter_mut().flatten().for_each(|e| e.carry_over(previous));
+        }
         let report = Report::new(
             self.template.name.clone(),
             self.table.path.display().to_string(),
@@ -337,6 +356,7 @@ impl Batch {
             .collect();
         state.compact(&current)?;
         report.write(out)?;
+        crate::gallery::write(&report, out)?;
         Ok(report)
     }
 }

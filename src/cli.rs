@@ -79,6 +79,32 @@ enum Command {
         /// bash, zsh, fish, powershell or elvish.
         shell: clap_complete::Shell,
     },
+    /// Compose a contact sheet (PNG) of one preset's posters, names under each, from an output folder.
+    #[command(
+        after_help = "Examples:\n  affiche sheet out/ --preset instagram-story\n  affiche sheet out/ --preset x-post --columns 4 --per-page 20 --out signoff.png"
+    )]
+    Sheet {
+        /// Output folder of a batch (holding report.json and the posters).
+        dir: PathBuf,
+        /// Preset to show. Default: the report's first.
+        #[arg(long)]
+        preset: Option<String>,
+        /// Thumbnails per line.
+        #[arg(long, default_value_t = 5)]
+        columns: usize,
+        /// Thumbnail width in pixels.
+        #[arg(long, default_value_t = 240)]
+        width: u32,
+        /// Posters per page (0: all on one page); pages are numbered -1, -2, ….
+        #[arg(long, default_value_t = 0)]
+        per_page: usize,
+        /// PNG to write. Default: DIR/sheet-PRESET.png
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Font folders for characters the label font lacks. Default: fonts
+        #[arg(long = "fonts")]
+        fonts: Vec<PathBuf>,
+    },
     /// List the built-in presets.
     #[command(
         after_help = "Example:\n  affiche presets\n  affiche render campaign.toml --preset instagram-story --preset x-post"
@@ -112,7 +138,7 @@ enum ReportCommand {
         /// Reports to merge.
         #[arg(required = true)]
         reports: Vec<PathBuf>,
-        /// Merged report to write (a .json file; a .csv is written beside it).
+        /// Merged report to write (a .json file; a .csv and the index.html gallery are written beside it).
         #[arg(long)]
         out: PathBuf,
     },
@@ -271,6 +297,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let name = out.file_name().context("--out needs a file name")?;
             affiche::output::write_atomic(dir, Path::new(name), &json)?;
             affiche::output::write_atomic(dir, &Path::new(name).with_extension("csv"), &merged.csv())?;
+            // Its links work once the shards' posters are gathered beside the merged report.
+            affiche::gallery::write(&merged, dir)?;
             println!(
                 "{} entries from {} reports: {} rendered, {} failed → {}",
                 merged.entries.len(),
@@ -293,6 +321,47 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve,
             port,
         } => preview(&inputs, row, output, watch || serve, serve.then_some(port)),
+        Command::Sheet {
+            dir,
+            preset,
+            columns,
+            width,
+            per_page,
+            out,
+            fonts,
+        } => {
+            let report = affiche::Report::read(&dir.join("report.json"))?;
+            let options = affiche::sheet::SheetOptions {
+                preset: preset.unwrap_or_default(),
+                columns,
+                width,
+                per_page,
+                fonts: if fonts.is_empty() {
+                    vec![PathBuf::from("fonts")]
+                } else {
+                    fonts
+                },
+            };
+            let preset = affiche::sheet::preset_of(&report, &options).context("the report has no posters")?;
+            let pages = affiche::sheet::compose(&report, &dir, &options)?;
+            let out = out.unwrap_or_else(|| dir.join(format!("sheet-{preset}.png")));
+            let folder = out
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let stem = out.file_stem().context("--out needs a file name")?.to_string_lossy();
+            for (i, page) in pages.iter().enumerate() {
+                let name = if pages.len() > 1 {
+                    format!("{stem}-{}.png", i + 1)
+                } else {
+                    format!("{stem}.png")
+                };
+                let path =
+                    affiche::output::write_atomic(folder, Path::new(&name), &affiche::output::encode_png_fast(page))?;
+                println!("{}×{} → {}", page.width(), page.height(), path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Presets => {
             for p in PRESETS {
                 println!("{:<20} {:>4}×{:<4}  {}", p.name, p.width, p.height, p.description);

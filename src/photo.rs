@@ -78,6 +78,22 @@ pub struct Prepared {
     pub image: RgbaImage,
     /// Quality warnings (low resolution).
     pub warnings: Vec<String>,
+    /// Where the photo went: frame pixel = photo pixel × `map[0]` + (`map[1]`, `map[2]`).
+    pub map: [f32; 3],
+}
+
+impl Prepared {
+    /// Where `face` (photo pixels) shows in the frame, clipped to it:
+    /// `[x, y, width, height]` in frame pixels, `None` when it is cropped away.
+    pub fn face_box(&self, face: &crate::face::Face) -> Option<[f32; 4]> {
+        let [s, dx, dy] = self.map;
+        let (w, h) = (self.image.width() as f32, self.image.height() as f32);
+        let x0 = (face.x * s + dx).clamp(0.0, w);
+        let y0 = (face.y * s + dy).clamp(0.0, h);
+        let x1 = ((face.x + face.width) * s + dx).clamp(0.0, w);
+        let y1 = ((face.y + face.height) * s + dy).clamp(0.0, h);
+        (x1 > x0 && y1 > y0).then_some([x0, y0, x1 - x0, y1 - y0])
+    }
 }
 
 /// Where the photo goes in its frame (for `cover`; `contain` shows it whole).
@@ -112,6 +128,7 @@ pub fn prepare(photo: &RgbaImage, width: u32, height: u32, fit: Fit, placement: 
     let (pw, ph) = (photo.width() as f32, photo.height() as f32);
     let cover = (w / pw).max(h / ph);
     let mut warnings = Vec::new();
+    let map;
     let image = match fit {
         Fit::Cover => {
             let scale = scale(photo.dimensions(), width, height, fit, placement);
@@ -142,6 +159,7 @@ pub fn prepare(photo: &RgbaImage, width: u32, height: u32, fit: Fit, placement: 
             let left = (centre[0] - cw / 2.0).clamp(0.0, (pw - cw).max(0.0));
             let top = (centre[1] - ch / 2.0).clamp(0.0, (ph - ch).max(0.0));
             upscale_warning(&mut warnings, scale, photo, width, height);
+            map = [scale, -left * scale, -top * scale];
             resize(photo, width, height, Some((left, top, cw.min(pw), ch.min(ph))))
         }
         Fit::Contain => {
@@ -150,6 +168,7 @@ pub fn prepare(photo: &RgbaImage, width: u32, height: u32, fit: Fit, placement: 
             let iw = ((pw * scale).round() as u32).clamp(1, width);
             let ih = ((ph * scale).round() as u32).clamp(1, height);
             let inner = resize(photo, iw, ih, None);
+            map = [scale, ((width - iw) / 2) as f32, ((height - ih) / 2) as f32];
             let mut canvas = RgbaImage::new(width, height);
             image::imageops::replace(
                 &mut canvas,
@@ -160,7 +179,7 @@ pub fn prepare(photo: &RgbaImage, width: u32, height: u32, fit: Fit, placement: 
             canvas
         }
     };
-    Prepared { image, warnings }
+    Prepared { image, warnings, map }
 }
 
 fn upscale_warning(warnings: &mut Vec<String>, scale: f32, photo: &RgbaImage, width: u32, height: u32) {
@@ -275,6 +294,15 @@ mod tests {
         assert_eq!(p.image.get_pixel(100, 60)[0], 255, "face centre on the target centre");
         assert_eq!(p.image.get_pixel(100, 150)[0], 0, "below the face is not face");
         assert_eq!(p.image.get_pixel(65, 25)[0], 255, "target corner is inside the face");
+        let [s, dx, dy] = p.map;
+        let placed = [100.0 * s + dx, 100.0 * s + dy, 140.0 * s + dx, 140.0 * s + dy];
+        assert!(
+            placed
+                .iter()
+                .zip([60.0, 20.0, 140.0, 100.0])
+                .all(|(a, b)| (a - b).abs() < 0.5),
+            "map puts the face box on its target: {placed:?}"
+        );
         // A target too small for the frame to be covered: the report says so.
         let p = prepare(
             &photo,

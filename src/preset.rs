@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 
 /// A named output size in pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Preset {
     /// Name used on the command line and in output file names.
     pub name: &'static str,
@@ -13,13 +13,23 @@ pub struct Preset {
     pub height: u32,
     /// What the format is for, shown by `affiche presets`.
     pub description: &'static str,
+    /// Fractions of the height that the app draws its interface over, at the
+    /// top and at the bottom (stories: profile bar above, reply field below).
+    /// Text ink or a face reaching into them is a warning. Default: `None`.
+    pub safe_zone: Option<(f32, f32)>,
 }
+
+/// Bands a story app covers: about 13% at the top, 18% at the bottom.
+pub const STORY_SAFE_ZONE: (f32, f32) = (0.13, 0.18);
 
 /// Every built-in preset, in the order `affiche presets` lists them.
 pub const PRESETS: &[Preset] = &[
     preset("instagram-square", 1080, 1080, "Instagram feed, square"),
     preset("instagram-portrait", 1080, 1350, "Instagram feed, 4:5 portrait"),
-    preset("instagram-story", 1080, 1920, "Instagram/Facebook story, 9:16"),
+    Preset {
+        safe_zone: Some(STORY_SAFE_ZONE),
+        ..preset("instagram-story", 1080, 1920, "Instagram/Facebook story, 9:16")
+    },
     preset("x-post", 1600, 900, "X (Twitter) post image, 16:9"),
     preset("facebook-link", 1200, 630, "Facebook link or post image"),
     preset("linkedin-post", 1200, 627, "LinkedIn shared image"),
@@ -39,6 +49,7 @@ const fn preset(name: &'static str, width: u32, height: u32, description: &'stat
         width,
         height,
         description,
+        safe_zone: None,
     }
 }
 
@@ -50,6 +61,35 @@ impl Preset {
             .find(|p| p.name == name)
             .copied()
             .ok_or_else(|| Error::UnknownPreset { name: name.to_string() })
+    }
+
+    /// Warnings for boxes (`[x, y, width, height]` in output pixels, by what
+    /// they hold) that reach into the bands the app covers.
+    pub fn safe_zone_warnings(&self, boxes: &[(String, [f32; 4])]) -> Vec<String> {
+        let Some((top, bottom)) = self.safe_zone else {
+            return Vec::new();
+        };
+        let h = self.height as f32;
+        let (top_px, bottom_px) = (top * h, h - bottom * h);
+        let mut out = Vec::new();
+        for (what, [_, y, _, bh]) in boxes {
+            // Half a pixel of anti-aliasing is no collision.
+            if *y < top_px - 0.5 {
+                out.push(format!(
+                    "{what}: outside the safe zone: {:.0} px into the top {:.0}% that the app covers",
+                    top_px - y,
+                    top * 100.0
+                ));
+            }
+            if y + bh > bottom_px + 0.5 {
+                out.push(format!(
+                    "{what}: outside the safe zone: {:.0} px into the bottom {:.0}% that the app covers",
+                    y + bh - bottom_px,
+                    bottom * 100.0
+                ));
+            }
+        }
+        out
     }
 
     /// Width divided by height.
@@ -79,6 +119,31 @@ mod tests {
         assert_eq!((p.width, p.height), (1080, 1920));
         let err = Preset::find("tiktok").unwrap_err();
         assert!(err.to_string().contains("tiktok"));
+    }
+
+    #[test]
+    fn boxes_in_the_bands_a_story_app_covers_are_warned_about() {
+        let story = Preset::find("instagram-story").unwrap();
+        let boxes = [
+            ("name".to_string(), [40.0, 1600.0, 1000.0, 120.0]),
+            ("photo face".to_string(), [300.0, 100.0, 300.0, 300.0]),
+            ("slogan".to_string(), [40.0, 250.0, 1000.0, 1324.0]),
+        ];
+        let w = story.safe_zone_warnings(&boxes);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].starts_with("name: outside the safe zone: 146 px into the bottom 18%"),
+            "{w:?}"
+        );
+        assert!(
+            w[1].starts_with("photo face: outside the safe zone: 150 px into the top 13%"),
+            "{w:?}"
+        );
+        let square = Preset::find("instagram-square").unwrap();
+        assert!(
+            square.safe_zone_warnings(&boxes).is_empty(),
+            "feed posts have no covered bands"
+        );
     }
 
     #[test]

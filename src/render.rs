@@ -74,6 +74,8 @@ pub struct Composed {
     pub texts: Vec<TextReport>,
     /// Fallback fonts, truncations and other text warnings.
     pub warnings: Vec<String>,
+    /// Each text's ink, by field, in canvas units.
+    pub inks: Vec<(String, Frame)>,
 }
 
 /// A rendered poster.
@@ -86,6 +88,10 @@ pub struct Poster {
     pub texts: Vec<TextReport>,
     /// Problems worth a reviewer's look (low-resolution photo, cropped slot…).
     pub warnings: Vec<String>,
+    /// What a viewer must see, `[x, y, width, height]` in output pixels: each
+    /// text's ink (by field) and each placed face (`<field> face`). Checked
+    /// against a preset's safe zone ([`crate::Preset::safe_zone_warnings`]).
+    pub boxes: Vec<(String, [f32; 4])>,
 }
 
 /// Fills variant `variant` with `record`: fits every text slot into its box.
@@ -113,6 +119,10 @@ pub fn compose(
         svg: fill::fill_svg(v, &record.values, &fills),
         texts: sets.iter().map(|(s, _)| s.report.clone()).collect(),
         warnings: sets.iter().flat_map(|(s, _)| s.warnings.iter().cloned()).collect(),
+        inks: sets
+            .iter()
+            .filter_map(|(s, slot)| Some((slot.field.clone(), s.ink?.mapped(slot.frame, slot.canvas))))
+            .collect(),
     })
 }
 
@@ -138,6 +148,16 @@ pub fn rasterize(
     let (scale, ox, oy) = (transform.sx, transform.tx, transform.ty);
     let mut warnings = composed.warnings.clone();
     warnings.extend(cropped_slots(v, scale, ox, oy, w, h));
+    let mut boxes: Vec<(String, [f32; 4])> = composed
+        .inks
+        .iter()
+        .map(|(field, f)| {
+            (
+                field.clone(),
+                [f.x * scale + ox, f.y * scale + oy, f.width * scale, f.height * scale],
+            )
+        })
+        .collect();
     let mut served: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
     for slot in &v.photos {
         let Some(photo) = record.photos.get(&slot.field) else {
@@ -148,6 +168,14 @@ pub fn rasterize(
         let (placement, notes) = placement(slot, &rules, record, photo, (pw, ph));
         warnings.extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
         let mut prepared = crate::photo::prepare(photo, pw, ph, rules.fit, placement);
+        let face = match placement {
+            Placement::Face { face, .. } => Some(face),
+            Placement::Focus { .. } => record.faces.get(&slot.field).and_then(|(f, _)| f.first().copied()),
+        };
+        if let Some([x, y, w, h]) = face.and_then(|f| prepared.face_box(&f)) {
+            let (fx, fy) = (slot.canvas.x * scale + ox, slot.canvas.y * scale + oy);
+            boxes.push((format!("{} face", slot.field), [fx + x, fy + y, w, h]));
+        }
         crate::effects::apply(&mut prepared.image, &rules.effects);
         warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
         served.insert(
@@ -205,6 +233,7 @@ pub fn rasterize(
         variant: v.name.clone(),
         texts: composed.texts.clone(),
         warnings,
+        boxes,
     })
 }
 

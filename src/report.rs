@@ -20,6 +20,9 @@ pub enum Status {
 pub struct Entry {
     /// 1-based data row.
     pub row: usize,
+    /// Who the poster is for (the row's `name` value, else its slug source), for reviewers.
+    #[serde(default)]
+    pub name: String,
     /// Preset name, or `template` when rendering at the template's own size.
     pub preset: String,
     pub status: Status,
@@ -42,6 +45,26 @@ pub struct Entry {
     /// JPEG quality used when lowered to fit the `max_kb` budget.
     #[serde(default)]
     pub quality: Option<u8>,
+}
+
+impl Entry {
+    /// A skipped poster keeps what the run that rendered it found (warnings,
+    /// variant, text sizes), taken from that run's entry with the same file
+    /// and the same input hash.
+    pub fn carry_over(&mut self, previous: &Report) {
+        if !self.skipped || self.inputs.is_none() {
+            return;
+        }
+        if let Some(p) = previous
+            .entries
+            .iter()
+            .find(|p| p.output == self.output && p.inputs == self.inputs)
+        {
+            self.warnings.clone_from(&p.warnings);
+            self.variant.clone_from(&p.variant);
+            self.texts.clone_from(&p.texts);
+        }
+    }
 }
 
 /// Everything a batch did.
@@ -169,6 +192,7 @@ mod tests {
     fn entry(row: usize, ok: bool) -> Entry {
         Entry {
             row,
+            name: format!("Candidate {row}"),
             preset: "x-post".into(),
             status: if ok { Status::Ok } else { Status::Error },
             output: format!("{row}.png"),
@@ -216,6 +240,22 @@ mod tests {
         let m = Report::merge(vec![a, b]);
         assert_eq!(m.entries.iter().map(|e| e.row).collect::<Vec<_>>(), [1, 2, 3]);
         assert_eq!((m.rendered, m.failed, m.notes.len()), (2, 1, 1));
+    }
+
+    #[test]
+    fn skipped_entries_keep_the_warnings_of_the_run_that_rendered_them() {
+        let mut old = entry(1, true);
+        old.inputs = Some("h1".into());
+        old.warnings = vec!["photo: no face found".into()];
+        let previous = Report::new("t".into(), "d".into(), vec![], vec![old]);
+        let mut same = entry(1, true);
+        (same.skipped, same.inputs) = (true, Some("h1".into()));
+        same.carry_over(&previous);
+        assert_eq!(same.warnings, ["photo: no face found"]);
+        let mut changed = entry(1, true);
+        (changed.skipped, changed.inputs) = (true, Some("h2".into()));
+        changed.carry_over(&previous);
+        assert!(changed.warnings.is_empty(), "another input hash is another poster");
     }
 
     #[test]

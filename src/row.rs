@@ -182,6 +182,7 @@ impl Batch {
             .zip(names)
             .map(|((t, _), name)| Entry {
                 row,
+                name: String::new(),
                 preset: t.clone(),
                 status: Status::Error,
                 output: name.display().to_string(),
@@ -282,6 +283,7 @@ impl Batch {
         for (i, ((target, preset), name)) in targets.iter().zip(names).enumerate() {
             let mut entry = Entry {
                 row: row.number,
+                name: String::new(),
                 preset: target.clone(),
                 status: Status::Ok,
                 output: name.display().to_string(),
@@ -351,6 +353,9 @@ impl Batch {
                     (entry.warnings, entry.variant, entry.texts) = (p.warnings, Some(p.variant), p.texts);
                     entry.warnings.extend(file.warning);
                     entry.quality = file.quality;
+                    if let Some(preset) = preset {
+                        entry.warnings.extend(preset.safe_zone_warnings(&p.boxes));
+                    }
                 }
                 Err(message) => {
                     (entry.status, entry.message, entry.inputs) = (Status::Error, Some(message), None);

@@ -70,6 +70,21 @@ pub struct Frame {
     pub height: f32,
 }
 
+impl Frame {
+    /// This box, given in `from`'s units, in `to`'s units: slot boxes are
+    /// axis-aligned, so the mapping is a scale and a shift.
+    pub fn mapped(self, from: Frame, to: Frame) -> Frame {
+        let sx = to.width / from.width.max(f32::EPSILON);
+        let sy = to.height / from.height.max(f32::EPSILON);
+        Frame {
+            x: to.x + (self.x - from.x) * sx,
+            y: to.y + (self.y - from.y) * sy,
+            width: self.width * sx,
+            height: self.height * sy,
+        }
+    }
+}
+
 /// What the fitter may do, resolved from the template's rules.
 #[derive(Debug, Clone, Copy)]
 pub struct FitRules {

@@ -11,7 +11,7 @@ use crate::fill;
 use crate::fonts::Fonts;
 use crate::slot::TextSlot;
 use crate::template::{Template, Variant};
-use crate::text_fit::{self, FitRules, Layout};
+use crate::text_fit::{self, FitRules, Frame, Ink, Layout};
 
 /// What to do with a value that does not fit its box even at the minimum size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -49,6 +49,8 @@ pub struct TextReport {
 /// A value set in its slot.
 pub(crate) struct Set {
     pub layout: Layout,
+    /// Where the ink lands, in the text's user units (`None`: nothing drawn).
+    pub ink: Option<Frame>,
     pub report: TextReport,
     pub warnings: Vec<String>,
 }
@@ -155,9 +157,28 @@ pub(crate) fn set(
         fallback_fonts: measured.fallbacks,
     };
     Ok(Set {
+        ink: ink_box(&layout, &measured.inks, slot.frame),
         layout,
         report,
         warnings,
+    })
+}
+
+/// The union of the set lines' ink: each line's ink measured at the reference
+/// size, scaled to the size used, from its start point. A line that was not
+/// measured (a truncation's) counts as the whole box.
+fn ink_box(layout: &Layout, inks: &std::collections::HashMap<String, Ink>, frame: Frame) -> Option<Frame> {
+    let k = layout.size / text_fit::REF_SIZE;
+    let boxes = layout.lines.iter().map(|l| match inks.get(&l.text) {
+        Some(i) => [l.x + i.left * k, l.y + i.top * k, l.x + i.right * k, l.y + i.bottom * k],
+        None => [frame.x, frame.y, frame.x + frame.width, frame.y + frame.height],
+    });
+    let [x0, y0, x1, y1] = boxes.reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])?;
+    Some(Frame {
+        x: x0,
+        y: y0,
+        width: x1 - x0,
+        height: y1 - y0,
     })
 }
 

@@ -207,6 +207,7 @@ fn render_writes_one_png_per_row_and_a_report() {
         "people.csv",
         "report.json",
         "report.csv",
+        "index.html",
         ".affiche-state",
         ".affiche.lock",
     ]));
@@ -354,6 +355,7 @@ fn bad_rows_are_reported_and_the_rest_renders() {
             "helene-guerin-x-post.png",
             "report.json",
             "report.csv",
+            "index.html",
             ".affiche-state",
             ".affiche.lock"
         ])
@@ -639,6 +641,7 @@ fn photos_and_names_cannot_leave_their_folders() {
         "nest/out/helene-guerin-x-post.png",
         "nest/out/report.json",
         "nest/out/report.csv",
+        "nest/out/index.html",
         "nest/out/.affiche-state",
         "nest/out/.affiche.lock",
     ]);
@@ -959,6 +962,12 @@ fn shards_together_render_every_row_exactly_once_and_merge() {
     assert_eq!(merged_rows, (1..=8).collect::<Vec<u64>>());
     assert_eq!(m["rendered"], 8);
     assert!(t.path().join("merged.csv").is_file());
+    let gallery = std::fs::read_to_string(t.path().join("index.html")).unwrap();
+    assert_eq!(
+        gallery.matches("<figure").count(),
+        8,
+        "the merged gallery shows every shard's posters"
+    );
 
     render_sample(&data, &t.path().join("bad"), &["x-post"], &["--shard", "4/3"]).expect(2);
 }

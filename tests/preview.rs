@@ -252,3 +252,103 @@ fn serve_shows_the_latest_render_and_its_version() {
     assert_eq!(get(port, "/poster.png").1, png);
     let _ = lines;
 }
+
+/// The preview page in a real headless Chromium (installed by `.ci/run`;
+/// `AFFICHE_SKIP_BROWSER=1` skips): it polls the server, shows the latest
+/// poster and the outcome line, and an error keeps the last good image.
+#[test]
+fn the_preview_page_shows_the_latest_render_in_chromium() {
+    if std::env::var_os("AFFICHE_SKIP_BROWSER").is_some() {
+        eprintln!("AFFICHE_SKIP_BROWSER is set: browser test skipped");
+        return;
+    }
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+        })
+        .expect("no chromium on the PATH: install it (apt-get install chromium) or set AFFICHE_SKIP_BROWSER=1");
+    let dir = campaign_copy();
+    let d = dir.path();
+    let mut child = affiche(d)
+        .args([
+            "preview",
+            "samples/campaign.toml",
+            "--row",
+            "2",
+            "--preset",
+            "x-post",
+            "--serve",
+            "--port",
+            "0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The reader lives as long as the test: a closed pipe would end the preview at its next line.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let _child = Killed(child);
+    let port: u16 = first
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{first}"));
+    let version = || String::from_utf8(get(port, "/version").1).unwrap();
+    eventually("the first render", || version().starts_with("1\n"));
+    let profile = tempfile::tempdir().unwrap();
+    // Virtual time lets the page poll, load the poster and settle before the DOM is dumped.
+    let dump = || {
+        let out = Command::new(&chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+            ])
+            .args([
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ])
+            .args([
+                "--enable-logging=stderr",
+                "--v=0",
+                "--virtual-time-budget=3000",
+                "--dump-dom",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("http://127.0.0.1:{port}/"))
+            .output()
+            .expect("chromium runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let console: Vec<String> = stderr
+            .lines()
+            .filter(|l| l.contains(":CONSOLE"))
+            .map(str::to_string)
+            .collect();
+        assert!(console.is_empty(), "console messages: {console:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let dom = dump();
+    assert!(dom.contains("data-version=\"1\""), "{dom}");
+    assert!(dom.contains("data-width=\"1600\""), "the poster loaded: {dom}");
+    assert!(dom.contains("row 2, landscape 1600×900"), "{dom}");
+    // A broken save: the page shows the error, styled as one, and keeps the poster.
+    let svg = d.join("templates/hero/landscape.svg");
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::write(&svg, "<svg").unwrap();
+    eventually("an error version", || version().starts_with("2\nerror"));
+    let dom = dump();
+    assert!(
+        dom.contains("data-version=\"2\"") && dom.contains("class=\"error\""),
+        "{dom}"
+    );
+    assert!(dom.contains("data-width=\"1600\""), "the last good poster stays: {dom}");
+    drop(lines);
+}

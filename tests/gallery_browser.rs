@@ -1,0 +1,168 @@
+//! The review gallery in a real headless Chromium: a small batch is rendered
+//! into a temp dir, then the `index.html` it wrote is opened from the file
+//! system. Needs `chromium` on the PATH (`.ci/run` installs it); set
+//! `AFFICHE_SKIP_BROWSER=1` to skip on a machine without it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Chromium binary, or `None` when the caller asked to skip browser tests.
+fn chromium() -> Option<PathBuf> {
+    if std::env::var_os("AFFICHE_SKIP_BROWSER").is_some() {
+        eprintln!("AFFICHE_SKIP_BROWSER is set: browser test skipped");
+        return None;
+    }
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(name))
+                    .find(|p| p.is_file())
+            })
+        });
+    assert!(
+        found.is_some(),
+        "no chromium on the PATH: install it (apt-get install chromium) or set AFFICHE_SKIP_BROWSER=1"
+    );
+    found
+}
+
+/// Opens `url` headless with `extra` flags; returns (stdout, console lines).
+fn browse(chromium: &Path, profile: &Path, url: &str, extra: &[&str]) -> (String, Vec<String>) {
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("chromium runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let console = stderr
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_string)
+        .collect();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), console)
+}
+
+/// `(data-problem, hidden)` of every card in a DOM dump.
+fn cards(dom: &str) -> Vec<(bool, bool)> {
+    dom.split("<figure")
+        .skip(1)
+        .map(|c| {
+            let tag = &c[..c.find('>').expect("tag ends")];
+            (tag.contains("data-problem=\"1\""), tag.contains(" hidden"))
+        })
+        .collect()
+}
+
+#[test]
+fn gallery_works_offline_in_a_real_browser() {
+    let Some(chromium) = chromium() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let (out, profile) = (t.path().join("out"), t.path().join("profile"));
+    // A name that would run script if it were pasted as markup, a clean row, a failing row.
+    let csv = "name,constituency,photo\n\
+        \"<img src=x onerror=console.error('pwned')>\",Nord,collins.jpg\n\
+        Anouk VAN DER BRUGGEN-LEFORT,Nord (12e circonscription),hopper-square-large.jpg\n\
+        Léa ROY,Paris,missing.jpg\n";
+    std::fs::write(t.path().join("people.csv"), csv).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_affiche"))
+        .current_dir(root())
+        .args(["render", "--template", "templates/hero", "--preset", "instagram-square"])
+        .arg("--data")
+        .arg(t.path().join("people.csv"))
+        .arg("--photos")
+        .arg(root().join("samples/photos"))
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "row 3 fails: its photo is missing");
+    let page = out.join("index.html");
+    let url = format!("file://{}", page.display());
+
+    // The console check can see errors: a page that throws is caught.
+    std::fs::write(t.path().join("bad.html"), "<script>nope()</script>").unwrap();
+    let bad = format!("file://{}", t.path().join("bad.html").display());
+    let (_, console) = browse(&chromium, &profile, &bad, &["--dump-dom"]);
+    assert!(
+        console.iter().any(|l| l.contains("nope")),
+        "console lines not seen: {console:?}"
+    );
+
+    // Unfiltered: every card shown, the script ran to its end, nothing on the console.
+    let (dom, console) = browse(&chromium, &profile, &url, &["--dump-dom"]);
+    assert!(console.is_empty(), "console messages: {console:?}");
+    assert!(dom.contains("data-ready=\"1\""), "the page's script did not finish");
+    let all = cards(&dom);
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|&(_, hidden)| !hidden));
+    assert_eq!(
+        all.iter().filter(|c| c.0).count(),
+        2,
+        "the fallback-font row and the failed row"
+    );
+    assert!(!dom.contains("<img src=\"x\""), "the name stays text");
+
+    // "Only problems", from the URL: the clean poster is hidden, the others shown.
+    let (dom, console) = browse(&chromium, &profile, &format!("{url}#problems"), &["--dump-dom"]);
+    assert!(console.is_empty(), "console messages: {console:?}");
+    assert!(
+        cards(&dom).iter().all(|&(problem, hidden)| problem != hidden),
+        "{:?}",
+        cards(&dom)
+    );
+    assert!(dom.contains("2 of 3 shown"));
+    let (dom, _) = browse(&chromium, &profile, &format!("{url}#kind=error"), &["--dump-dom"]);
+    assert_eq!(cards(&dom).iter().filter(|c| !c.1).count(), 1, "only the failed poster");
+    let (dom, _) = browse(&chromium, &profile, &format!("{url}#q=anouk"), &["--dump-dom"]);
+    let shown: Vec<usize> = cards(&dom).iter().enumerate().filter(|c| !c.1.1).map(|c| c.0).collect();
+    assert_eq!(shown, [1], "search by name: only row 2");
+
+    // A screenshot, with the posters drawn in it.
+    let shot = t.path().join("shot.png");
+    let (_, console) = browse(
+        &chromium,
+        &profile,
+        &url,
+        &["--window-size=1000,700", &format!("--screenshot={}", shot.display())],
+    );
+    assert!(console.is_empty(), "console messages: {console:?}");
+    let img = image::open(&shot).expect("a screenshot").to_rgb8();
+    assert_eq!(img.dimensions(), (1000, 700));
+    // The hero posters are magenta and yellow; the page itself is grey and white.
+    // At this width the grid has four columns of about 233 px: both rendered
+    // posters (columns 1 and 2) must be drawn, the failed one (column 3) not.
+    let magenta = |x0: u32, x1: u32| {
+        (x0..x1)
+            .flat_map(|x| (0..700).map(move |y| (x, y)))
+            .filter(|&(x, y)| {
+                let p = img.get_pixel(x, y);
+                p[0] > 150 && p[1] < 80 && p[2] > 80
+            })
+            .count()
+    };
+    let columns = [magenta(16, 249), magenta(261, 494), magenta(506, 739)];
+    assert!(
+        columns[0] > 5000 && columns[1] > 5000 && columns[2] == 0,
+        "magenta pixels per column: {columns:?}"
+    );
+}
