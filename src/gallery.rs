@@ -293,16 +293,9 @@ mod tests {
             row,
             name: name.into(),
             preset: preset.into(),
-            status: Status::Ok,
             output: format!("{row}-{preset}.png"),
-            message: None,
             warnings: warnings.iter().map(|w| w.to_string()).collect(),
-            variant: None,
-            texts: vec![],
-            skipped: false,
-            inputs: None,
-            alt: None,
-            quality: None,
+            ..Default::default()
         }
     }
 

@@ -8,15 +8,16 @@ use crate::error::Result;
 use crate::render::TextReport;
 
 /// Outcome of one poster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    #[default]
     Ok,
     Error,
 }
 
-/// One row × preset.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One row × preset. `Default` is an empty entry that rendered fine.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Entry {
     /// 1-based data row.
     pub row: usize,
@@ -197,13 +198,7 @@ mod tests {
             status: if ok { Status::Ok } else { Status::Error },
             output: format!("{row}.png"),
             message: (!ok).then(|| "boom".into()),
-            warnings: vec![],
-            variant: None,
-            texts: vec![],
-            skipped: false,
-            inputs: None,
-            alt: None,
-            quality: None,
+            ..Default::default()
         }
     }
 

@@ -182,18 +182,11 @@ impl Batch {
             .zip(names)
             .map(|((t, _), name)| Entry {
                 row,
-                name: String::new(),
                 preset: t.clone(),
                 status: Status::Error,
                 output: name.display().to_string(),
                 message: Some(e.to_string()),
-                warnings: vec![],
-                variant: None,
-                texts: vec![],
-                skipped: false,
-                inputs: None,
-                alt: None,
-                quality: None,
+                ..Default::default()
             })
             .collect()
     }
@@ -283,18 +276,12 @@ impl Batch {
         for (i, ((target, preset), name)) in targets.iter().zip(names).enumerate() {
             let mut entry = Entry {
                 row: row.number,
-                name: String::new(),
                 preset: target.clone(),
-                status: Status::Ok,
                 output: name.display().to_string(),
-                message: None,
-                warnings: vec![],
-                variant: None,
-                texts: vec![],
                 skipped: current(i),
                 inputs: Some(hashes[i].clone()),
                 alt: alt.clone(),
-                quality: None,
+                ..Default::default()
             };
             if entry.skipped {
                 progress();

@@ -245,14 +245,7 @@ mod tests {
             preset: "instagram-square".into(),
             status: if ok { Status::Ok } else { Status::Error },
             output: output.into(),
-            message: None,
-            warnings: vec![],
-            variant: None,
-            texts: vec![],
-            skipped: false,
-            inputs: None,
-            alt: None,
-            quality: None,
+            ..Default::default()
         }
     }
 

@@ -182,39 +182,33 @@ fn get(port: u16, path: &str) -> (String, Vec<u8>) {
     )
 }
 
-#[test]
-fn serve_shows_the_latest_render_and_its_version() {
-    let dir = campaign_copy();
-    let d = dir.path();
+/// `affiche preview` of row 2 in x-post with `--serve` on a free port: the
+/// process, its stdout (kept open: a closed pipe would end the preview at its
+/// next line) and the port it printed.
+fn serve(d: &Path) -> (Killed, std::io::Lines<BufReader<std::process::ChildStdout>>, u16) {
     let mut child = affiche(d)
-        .args([
-            "preview",
-            "samples/campaign.toml",
-            "--row",
-            "2",
-            "--preset",
-            "x-post",
-            "--serve",
-            "--port",
-            "0",
-        ])
+        .args(["preview", "samples/campaign.toml", "--row", "2", "--preset", "x-post"])
+        .args(["--serve", "--port", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let _child = Killed(child);
     let first = lines.next().unwrap().unwrap();
-    let port: u16 = first
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .trim_end_matches(|c: char| !c.is_ascii_digit())
-        .split('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap_or_else(|_| panic!("{first}"));
+    let port = first
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{first}"));
+    (Killed(child), lines, port)
+}
+
+#[test]
+fn serve_shows_the_latest_render_and_its_version() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let (_child, _lines, port) = serve(d);
     let version = || {
         let (status, body) = get(port, "/version");
         assert!(status.contains("200"), "{status}");
@@ -250,7 +244,6 @@ fn serve_shows_the_latest_render_and_its_version() {
     std::fs::write(&svg, "<svg").unwrap();
     eventually("an error version", || version().starts_with("3\nerror"));
     assert_eq!(get(port, "/poster.png").1, png);
-    let _ = lines;
 }
 
 /// The preview page in a real headless Chromium (installed by `.ci/run`;
@@ -272,32 +265,7 @@ fn the_preview_page_shows_the_latest_render_in_chromium() {
         .expect("no chromium on the PATH: install it (apt-get install chromium) or set AFFICHE_SKIP_BROWSER=1");
     let dir = campaign_copy();
     let d = dir.path();
-    let mut child = affiche(d)
-        .args([
-            "preview",
-            "samples/campaign.toml",
-            "--row",
-            "2",
-            "--preset",
-            "x-post",
-            "--serve",
-            "--port",
-            "0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // The reader lives as long as the test: a closed pipe would end the preview at its next line.
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let _child = Killed(child);
-    let port: u16 = first
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("{first}"));
+    let (_child, _lines, port) = serve(d);
     let version = || String::from_utf8(get(port, "/version").1).unwrap();
     eventually("the first render", || version().starts_with("1\n"));
     let profile = tempfile::tempdir().unwrap();
@@ -350,5 +318,4 @@ fn the_preview_page_shows_the_latest_render_in_chromium() {
         "{dom}"
     );
     assert!(dom.contains("data-width=\"1600\""), "the last good poster stays: {dom}");
-    drop(lines);
 }
