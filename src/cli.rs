@@ -535,18 +535,24 @@ fn preview(
                     s.show(Some(png), message);
                 }
                 if watch && watcher.is_none() {
-                    let paths = batch.watched_paths(inputs.campaign.as_deref());
-                    watcher = Some(affiche::preview::Watcher::new(
-                        &paths,
-                        &[path, batch.campaign.out.clone()],
-                    )?);
+                    let paths = batch.campaign.watched_paths(inputs.campaign.as_deref());
+                    let ignore = [path, batch.campaign.out.clone()];
+                    watcher = Some(affiche::preview::Watcher::new(&paths, &ignore)?);
                 }
             }
-            Err(e) if watch && watcher.is_some() => {
-                // Mid-edit mistakes are shown and the watch goes on; the last good image stays.
+            Err(e) if watch => {
+                // Mistakes (mid-edit or from the start) are shown and the watch goes on,
+                // as long as the campaign itself says what to watch; the last good image stays.
                 eprintln!("error: {e}");
                 if let Some(s) = &server {
                     s.show(None, format!("error: {e}"));
+                }
+                if watcher.is_none() {
+                    let campaign = inputs.campaign()?;
+                    let paths = campaign.watched_paths(inputs.campaign.as_deref());
+                    let ignore: Vec<PathBuf> = output.iter().cloned().chain([campaign.out]).collect();
+                    watcher = Some(affiche::preview::Watcher::new(&paths, &ignore)?);
+                    eprintln!("waiting for a change to {} file(s) or folder(s)…", paths.len());
                 }
             }
             Err(e) => return Err(e.into()),

@@ -56,13 +56,15 @@ impl Batch {
             &self.fonts,
         )
     }
+}
 
+impl crate::campaign::Campaign {
     /// What a preview of this campaign depends on: the template, data file,
     /// photo folder and font folders (plus `campaign`, the campaign file).
+    /// Known even when the template does not load, so a watch can wait for the fix.
     pub fn watched_paths(&self, campaign: Option<&Path>) -> Vec<PathBuf> {
-        let c = &self.campaign;
-        let mut paths = vec![c.template.clone(), c.data.clone(), c.photos.clone()];
-        paths.extend(c.fonts.iter().cloned());
+        let mut paths = vec![self.template.clone(), self.data.clone(), self.photos.clone()];
+        paths.extend(self.fonts.iter().cloned());
         paths.extend(campaign.map(Path::to_path_buf));
         paths.retain(|p| p.exists());
         paths.sort();

@@ -168,6 +168,37 @@ fn watch_renders_again_when_the_template_is_saved() {
     assert!(count_colour(&png, CYAN) > 1000, "the new accent colour is drawn");
 }
 
+#[test]
+fn watch_waits_for_a_broken_template_to_be_fixed() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let svg = d.join("templates/hero/story.svg");
+    let good = std::fs::read(&svg).unwrap();
+    std::fs::write(&svg, "<svg").unwrap();
+    let png = d.join("p.png");
+    let mut child = affiche(d)
+        .args([
+            "preview",
+            "samples/campaign.toml",
+            "--preset",
+            "instagram-story",
+            "--watch",
+        ])
+        .args(["--output", "p.png"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
+    let _child = Killed(child);
+    let first = errors.next().unwrap().unwrap();
+    assert!(first.starts_with("error: ") && first.contains("story.svg"), "{first}");
+    assert!(errors.next().unwrap().unwrap().starts_with("waiting for a change"));
+    assert!(!png.exists());
+    std::fs::write(&svg, good).unwrap();
+    eventually("the render once the template is fixed", || png.exists());
+}
+
 /// One HTTP/1.0 GET on 127.0.0.1: (status line, body).
 fn get(port: u16, path: &str) -> (String, Vec<u8>) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
