@@ -1,36 +1,13 @@
 //! The review gallery in a real headless Chromium: a small batch is rendered
 //! into a temp dir, then the `index.html` it wrote is opened from the file
-//! system. Needs `chromium` on the PATH (`.ci/run` installs it); set
-//! `AFFICHE_SKIP_BROWSER=1` to skip on a machine without it.
+//! system. Needs `chromium` on the PATH (`.ci/run` installs it and requires
+//! it); skipped with a message on a machine without it (see `common::chromium`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The Chromium binary, or `None` when the caller asked to skip browser tests.
-fn chromium() -> Option<PathBuf> {
-    if std::env::var_os("AFFICHE_SKIP_BROWSER").is_some() {
-        eprintln!("AFFICHE_SKIP_BROWSER is set: browser test skipped");
-        return None;
-    }
-    let found = ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|d| d.join(name))
-                    .find(|p| p.is_file())
-            })
-        });
-    assert!(
-        found.is_some(),
-        "no chromium on the PATH: install it (apt-get install chromium) or set AFFICHE_SKIP_BROWSER=1"
-    );
-    found
-}
+mod common;
+use common::{chromium, root};
 
 /// Opens `url` headless with `extra` flags; returns (stdout, console lines).
 fn browse(chromium: &Path, profile: &Path, url: &str, extra: &[&str]) -> (String, Vec<String>) {

@@ -9,9 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::root;
 
 /// A copy of `samples/`, `templates/hero` and `fonts/` that a test may edit.
 fn campaign_copy() -> tempfile::TempDir {
@@ -277,23 +276,12 @@ fn serve_shows_the_latest_render_and_its_version() {
     assert_eq!(get(port, "/poster.png").1, png);
 }
 
-/// The preview page in a real headless Chromium (installed by `.ci/run`;
-/// `AFFICHE_SKIP_BROWSER=1` skips): it polls the server, shows the latest
+/// The preview page in a real headless Chromium (installed and required by
+/// `.ci/run`; skipped with a message where there is none): it polls the server, shows the latest
 /// poster and the outcome line, and an error keeps the last good image.
 #[test]
 fn the_preview_page_shows_the_latest_render_in_chromium() {
-    if std::env::var_os("AFFICHE_SKIP_BROWSER").is_some() {
-        eprintln!("AFFICHE_SKIP_BROWSER is set: browser test skipped");
-        return;
-    }
-    let chromium = ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-                .map(|d| d.join(name))
-                .find(|p| p.is_file())
-        })
-        .expect("no chromium on the PATH: install it (apt-get install chromium) or set AFFICHE_SKIP_BROWSER=1");
+    let Some(chromium) = common::chromium() else { return };
     let dir = campaign_copy();
     let d = dir.path();
     let (_child, _lines, port) = serve(d);

@@ -57,3 +57,29 @@ pub fn golden(name: &str, actual: &RgbaImage) {
         );
     }
 }
+
+/// The Chromium binary for the browser tests. Without one on the PATH they
+/// are skipped with a message, so `cargo test` works on a machine with only
+/// Rust; `.ci/run` installs Chromium and sets `AFFICHE_REQUIRE_BROWSER=1`, so
+/// in CI a missing browser fails instead. `AFFICHE_SKIP_BROWSER=1` skips.
+pub fn chromium() -> Option<PathBuf> {
+    if std::env::var_os("AFFICHE_SKIP_BROWSER").is_some() {
+        eprintln!("AFFICHE_SKIP_BROWSER is set: browser test skipped");
+        return None;
+    }
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+        });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("AFFICHE_REQUIRE_BROWSER").is_none(),
+            "no chromium on the PATH and AFFICHE_REQUIRE_BROWSER is set: apt-get install chromium"
+        );
+        eprintln!("no chromium on the PATH: browser test skipped (apt-get install chromium to run it)");
+    }
+    found
+}
