@@ -22,6 +22,8 @@ pub enum Format {
     Jpeg,
     /// Lossless WebP.
     Webp,
+    /// A print PDF page, vector text and shapes (see [`crate::pdf`]).
+    Pdf,
 }
 
 impl Format {
@@ -31,15 +33,17 @@ impl Format {
             Format::Png => "png",
             Format::Jpeg => "jpg",
             Format::Webp => "webp",
+            Format::Pdf => "pdf",
         }
     }
 
-    /// Parses `png`, `jpg`/`jpeg` or `webp`.
+    /// Parses `png`, `jpg`/`jpeg`, `webp` or `pdf`.
     pub fn parse(name: &str) -> Option<Format> {
         match name.to_ascii_lowercase().as_str() {
             "png" => Some(Format::Png),
             "jpg" | "jpeg" => Some(Format::Jpeg),
             "webp" => Some(Format::Webp),
+            "pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
@@ -73,10 +77,11 @@ pub fn encode_png_fast(image: &RgbaImage) -> Vec<u8> {
     out
 }
 
-/// Encodes a poster.
+/// Encodes a poster. PDF pages are written from the vector document by
+/// [`crate::pdf::to_pdf`], not from pixels: an image asked for as PDF is PNG.
 pub fn encode(image: &RgbaImage, encoding: Encoding) -> Vec<u8> {
     match encoding.format {
-        Format::Png => encode_png_fast(image),
+        Format::Png | Format::Pdf => encode_png_fast(image),
         Format::Jpeg => {
             // JPEG has no alpha: flatten over white, as a printer would.
             let rgb: Vec<u8> = image

@@ -137,23 +137,12 @@ pub fn rasterize(
     let (ox, oy) = ((w as f32 - v.width * scale) / 2.0, (h as f32 - v.height * scale) / 2.0);
     let mut warnings = composed.warnings.clone();
     warnings.extend(cropped_slots(v, scale, ox, oy, w, h));
-    let mut served: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
-    for slot in &v.photos {
-        let Some(photo) = record.photos.get(&slot.field) else {
-            continue;
-        };
-        let rules = template.rules_for(&slot.field);
-        let (pw, ph) = frame_pixels(slot, scale);
-        let (placement, notes) = placement(slot, &rules, record, photo, (pw, ph));
-        warnings.extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
-        let mut prepared = crate::photo::prepare(photo, pw, ph, rules.fit, placement);
-        crate::effects::apply(&mut prepared.image, &rules.effects);
-        warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
-        served.insert(
-            slot.field.clone(),
-            Arc::new(crate::output::encode_png_fast(&prepared.image)),
-        );
-    }
+    let (photos, notes) = prepare_photos(template, v, record, scale);
+    warnings.extend(notes);
+    let served: BTreeMap<String, Arc<Vec<u8>>> = photos
+        .into_iter()
+        .map(|(field, image)| (field, Arc::new(crate::output::encode_png_fast(&image))))
+        .collect();
     let opt = usvg_options(template, fonts, move |field| {
         served.get(field).map(|b| usvg::ImageKind::PNG(b.clone()))
     });
@@ -250,10 +239,32 @@ pub fn text_ink(template: &Template, composed: &Composed, fonts: &Fonts) -> Resu
     Ok(out)
 }
 
-/// Where a photo goes in its slot: per-row columns `<field>_focus_x`,
-/// `<field>_focus_y`, `<field>_zoom` first, then the manifest's `focus`, then
-/// the detected face (on the template's `<field>-face` box when it has one),
-/// then the most detailed area. Also says what a reviewer should know.
+/// Each photo slot's photo placed, cropped and resized to its frame at `scale`
+/// (output pixels per canvas unit), effects applied; with what a reviewer should know.
+pub(crate) fn prepare_photos(
+    template: &Template,
+    v: &Variant,
+    record: &Record,
+    scale: f32,
+) -> (BTreeMap<String, RgbaImage>, Vec<String>) {
+    let mut photos = BTreeMap::new();
+    let mut warnings = Vec::new();
+    for slot in &v.photos {
+        let Some(photo) = record.photos.get(&slot.field) else {
+            continue;
+        };
+        let rules = template.rules_for(&slot.field);
+        let (pw, ph) = frame_pixels(slot, scale);
+        let (placement, notes) = placement(slot, &rules, record, photo, (pw, ph));
+        warnings.extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
+        let mut prepared = crate::photo::prepare(photo, pw, ph, rules.fit, placement);
+        crate::effects::apply(&mut prepared.image, &rules.effects);
+        warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
+        photos.insert(slot.field.clone(), prepared.image);
+    }
+    (photos, warnings)
+}
+
 /// The output size for `size` (the variant's own size when `None`) and the
 /// cover scale from the variant's canvas to it.
 pub(crate) fn output_size(v: &Variant, size: Option<(u32, u32)>) -> ((u32, u32), f32) {
@@ -269,6 +280,10 @@ pub(crate) fn frame_pixels(slot: &crate::slot::PhotoSlot, scale: f32) -> (u32, u
     )
 }
 
+/// Where a photo goes in its slot: per-row columns `<field>_focus_x`,
+/// `<field>_focus_y`, `<field>_zoom` first, then the manifest's `focus`, then
+/// the detected face (on the template's `<field>-face` box when it has one),
+/// then the most detailed area. Also says what a reviewer should know.
 pub(crate) fn placement(
     slot: &crate::slot::PhotoSlot,
     rules: &crate::template::SlotRules,
@@ -366,11 +381,29 @@ pub(crate) fn usvg_options<'a>(
 /// Serves a template-local file to usvg by its magic bytes.
 fn asset_kind(assets: &BTreeMap<String, Arc<Vec<u8>>>, href: &str) -> Option<usvg::ImageKind> {
     let data = assets.get(href)?.clone();
+    Some(match sniff(&data)? {
+        ImageFormat::Png => usvg::ImageKind::PNG(data),
+        ImageFormat::Jpeg => usvg::ImageKind::JPEG(data),
+        ImageFormat::WebP => usvg::ImageKind::WEBP(data),
+        ImageFormat::Gif => usvg::ImageKind::GIF(data),
+    })
+}
+
+/// The image formats a template file may be in.
+pub(crate) enum ImageFormat {
+    Png,
+    Jpeg,
+    WebP,
+    Gif,
+}
+
+/// A template file's image format, by its magic bytes.
+pub(crate) fn sniff(data: &[u8]) -> Option<ImageFormat> {
     match data.get(..4)? {
-        [0x89, b'P', b'N', b'G'] => Some(usvg::ImageKind::PNG(data)),
-        [0xFF, 0xD8, 0xFF, _] => Some(usvg::ImageKind::JPEG(data)),
-        b"RIFF" => Some(usvg::ImageKind::WEBP(data)),
-        b"GIF8" => Some(usvg::ImageKind::GIF(data)),
+        [0x89, b'P', b'N', b'G'] => Some(ImageFormat::Png),
+        [0xFF, 0xD8, 0xFF, _] => Some(ImageFormat::Jpeg),
+        b"RIFF" => Some(ImageFormat::WebP),
+        b"GIF8" => Some(ImageFormat::Gif),
         _ => None,
     }
 }

@@ -20,6 +20,9 @@ use crate::state::{self, State};
 /// A photo file read but not decoded: (field, path, bytes).
 type PhotoFile = (String, PathBuf, Vec<u8>);
 
+/// One output's file bytes, variant name, text reports and warnings.
+type Drawn = (Vec<u8>, String, Vec<render::TextReport>, Vec<String>);
+
 impl Batch {
     /// The text values of one row, by field name (and by raw column name).
     pub fn values(&self, row: &Row) -> Result<BTreeMap<String, String>> {
@@ -197,12 +200,15 @@ impl Batch {
     /// Hash of everything one output depends on.
     fn input_hash(&self, values: &BTreeMap<String, String>, files: &[PhotoFile], target: &str, name: &Path) -> String {
         let values = serde_json::to_vec(values).expect("strings serialize");
-        let settings = format!(
+        let mut settings = format!(
             "{:?} {:?} {target} {}",
             self.campaign.encoding,
             self.campaign.overflow,
             name.display()
         );
+        if self.campaign.encoding.format == output::Format::Pdf {
+            settings.push_str(&format!(" {:?}", self.campaign.pdf));
+        }
         let mut parts: Vec<&[u8]> = vec![
             &self.template.fingerprint,
             &self.fonts.fingerprint,
@@ -284,28 +290,17 @@ impl Batch {
                 .entry(v)
                 .or_insert_with(|| render::compose(&self.template, v, record, &options, &self.fonts));
             let poster = match c {
-                Ok(c) => render::rasterize(
-                    &self.template,
-                    c,
-                    record,
-                    preset.map(|p| (p.width, p.height)),
-                    &self.fonts,
-                )
-                .map_err(|e| e.to_string()),
+                Ok(c) => self.draw(c, record, *preset).map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
             progress();
             match poster {
-                Ok(p) => {
-                    output::write_atomic(
-                        &self.campaign.out,
-                        name,
-                        &output::encode(&p.image, self.campaign.encoding),
-                    )?;
+                Ok((bytes, variant, texts, warnings)) => {
+                    output::write_atomic(&self.campaign.out, name, &bytes)?;
                     if let Some(s) = state {
                         s.record(name, &hashes[i])?;
                     }
-                    (entry.warnings, entry.variant, entry.texts) = (p.warnings, Some(p.variant), p.texts);
+                    (entry.warnings, entry.variant, entry.texts) = (warnings, Some(variant), texts);
                 }
                 Err(message) => {
                     (entry.status, entry.message, entry.inputs) = (Status::Error, Some(message), None);
@@ -314,5 +309,17 @@ impl Batch {
             entries.push(entry);
         }
         Ok(entries)
+    }
+
+    /// One composed poster as file bytes: a PDF page, or pixels encoded.
+    fn draw(&self, composed: &Composed, record: &Record, preset: Option<Preset>) -> Result<Drawn> {
+        let size = preset.map(|p| (p.width, p.height));
+        if self.campaign.encoding.format == output::Format::Pdf {
+            let p = crate::pdf::to_pdf(&self.template, composed, record, size, &self.campaign.pdf, &self.fonts)?;
+            return Ok((p.pdf, p.variant, p.texts, p.warnings));
+        }
+        let p = render::rasterize(&self.template, composed, record, size, &self.fonts)?;
+        let bytes = output::encode(&p.image, self.campaign.encoding);
+        Ok((bytes, p.variant, p.texts, p.warnings))
     }
 }
