@@ -130,6 +130,14 @@ fn a4_with_bleed_and_crop_marks_has_real_text_in_embedded_fonts() {
             .any(|s| s.contains("BT\n") && (s.contains(") Tj") || s.contains("] TJ"))),
         "no text operator"
     );
+    // Crop marks: 8 thin strokes in registration black (all four inks) on the page itself.
+    let page = all
+        .iter()
+        .find(|s| s.contains("/Art0 Do"))
+        .expect("the page's content stream");
+    assert!(page.contains("1 1 1 1 K") && page.contains("0.25 w"), "{page}");
+    assert_eq!(page.matches(" m\n").count(), 8, "{page}");
+
     // The ToUnicode maps let a reader copy the name: É (U+00C9) is mapped.
     assert!(all.iter().any(|s| s.contains("beginbfchar") && s.contains("> <00C9>")));
     // The photo is one JPEG image: the prepared frame at 300 dpi over the bleed
@@ -197,4 +205,48 @@ fn poppler_reads_the_name_and_draws_the_page() {
     let mark_row = px(8.0);
     let marked = (px(0.5)..px(4.5)).any(|x| (mark_row.saturating_sub(1)..=mark_row + 1).any(|y| dark(x, y)));
     assert!(marked, "no crop mark at the top-left corner");
+}
+
+/// `--format pdf --bleed 3 --crop-marks` from the command line: one PDF per
+/// row, skipped when rerun unchanged; bleed on a PNG run is a campaign error.
+#[test]
+fn the_cli_writes_print_pdfs() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::fs::read_to_string(common::root().join("samples/candidates.csv")).unwrap();
+    let data = dir.path().join("one.csv");
+    std::fs::write(&data, sample.lines().take(2).collect::<Vec<_>>().join("\n")).unwrap();
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "render",
+            "samples/campaign.toml",
+            "--photos",
+            "samples/photos",
+            "--preset",
+            "print-a4",
+        ];
+        args.extend(["--data", data.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        args.extend(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_affiche"))
+            .args(&args)
+            .current_dir(common::root())
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    };
+    let pdf_flags = ["--format", "pdf", "--bleed", "3", "--crop-marks"];
+    let (code, text) = run(&pdf_flags);
+    assert_eq!(code, Some(0), "{text}");
+    let bytes = std::fs::read(out.join("helene-guerin-print-a4.pdf")).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(String::from_utf8_lossy(&bytes).contains("/TrimBox"));
+    let (code, text) = run(&pdf_flags);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("1 of them unchanged"), "{text}");
+    let (code, text) = run(&["--bleed", "3"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("bleed") && text.contains("pdf"), "{text}");
 }
