@@ -148,10 +148,17 @@ impl Fonts {
                 let mut seen = std::collections::HashSet::new();
                 for face in self.db.faces() {
                     // Faces of one collection file share one source: load it once.
-                    if let fontdb::Source::Binary(data) = &face.source
-                        && seen.insert(Arc::as_ptr(data).cast::<u8>())
-                    {
-                        db.load_font_source(svg2pdf::usvg::fontdb::Source::Binary(data.clone()));
+                    let source = match &face.source {
+                        fontdb::Source::Binary(data) | fontdb::Source::SharedFile(_, data) => seen
+                            .insert(format!("{:p}", Arc::as_ptr(data)))
+                            .then(|| svg2pdf::usvg::fontdb::Source::Binary(data.clone())),
+                        // System fonts (`system = true`) are files fontdb opens on demand.
+                        fontdb::Source::File(path) => seen
+                            .insert(path.display().to_string())
+                            .then(|| svg2pdf::usvg::fontdb::Source::File(path.clone())),
+                    };
+                    if let Some(source) = source {
+                        db.load_font_source(source);
                     }
                 }
                 db.set_sans_serif_family(&self.default_family);

@@ -102,6 +102,14 @@ pub fn to_pdf(
         row: record.row,
         message,
     };
+    // Photos are prepared at the bleed box's pixel size: the raster limit holds here too.
+    let (pw, ph) = ((v.width * px_scale) as u64, (v.height * px_scale) as u64);
+    if pw * ph > crate::render::MAX_PIXELS {
+        return Err(fail(format!(
+            "{pw}×{ph} at {DPI} dpi is over the {}-pixel limit",
+            crate::render::MAX_PIXELS
+        )));
+    }
     let (photos, mut warnings) = crate::render::prepare_photos(template, v, record, px_scale);
     let photos: BTreeMap<String, usvg::ImageKind> = photos.into_iter().map(|(f, p)| (f, embeddable(&p))).collect();
     let options_for = |photos: BTreeMap<String, usvg::ImageKind>| usvg_options(template, fonts, photos);
