@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::delivery::{Delivery, MaxKb};
 use crate::error::{Error, Result};
 use crate::output::{Encoding, Format};
+use crate::pdf::PdfOptions;
 use crate::preset::Preset;
 use crate::typeset::Overflow;
 
@@ -31,8 +32,12 @@ pub struct CampaignFile {
     pub presets: Option<Vec<String>>,
     /// Output file-name pattern. Default: `{slug}-{preset}.{ext}`.
     pub name: Option<String>,
-    /// `png`, `jpg` or `webp`. Default: `png`.
+    /// `png`, `jpg`, `webp` or `pdf`. Default: `png`.
     pub format: Option<String>,
+    /// PDF only: bleed on each side, in millimetres. Default: 0.
+    pub bleed: Option<f32>,
+    /// PDF only: crop marks at the trim corners. Default: false.
+    pub crop_marks: Option<bool>,
     /// JPEG quality. Default: 90.
     pub quality: Option<u8>,
     /// Font folders. Default: `fonts` (and the template folder's own `fonts/`).
@@ -90,6 +95,8 @@ impl CampaignFile {
             presets,
             name,
             format,
+            bleed,
+            crop_marks,
             quality,
             fonts,
             system_fonts,
@@ -156,6 +163,8 @@ pub struct Campaign {
     pub presets: Vec<Preset>,
     pub name: String,
     pub encoding: Encoding,
+    /// Bleed and crop marks of PDF pages.
+    pub pdf: PdfOptions,
     pub fonts: Vec<PathBuf>,
     pub system_fonts: bool,
     pub overflow: Overflow,
@@ -193,9 +202,18 @@ impl Campaign {
             .map(|p| Preset::find(p))
             .collect::<Result<Vec<_>>>()?;
         let format = match file.format {
-            Some(f) => Format::parse(&f).ok_or_else(|| err(format!("format {f:?} is not png, jpg or webp")))?,
+            Some(f) => Format::parse(&f).ok_or_else(|| err(format!("format {f:?} is not png, jpg, webp or pdf")))?,
             None => Format::Png,
         };
+        if format != Format::Pdf && (file.bleed.is_some() || file.crop_marks.is_some()) {
+            return Err(err(
+                "bleed and crop_marks apply to PDF pages only: set format = \"pdf\"".into(),
+            ));
+        }
+        let bleed_mm = file.bleed.unwrap_or(0.0);
+        if !(0.0..=50.0).contains(&bleed_mm) {
+            return Err(err(format!("bleed = {bleed_mm} mm: give 0 to 50 (3 is usual)")));
+        }
         let mut fonts = file.fonts.unwrap_or_else(|| vec![PathBuf::from("fonts")]);
         let own = if template.is_dir() {
             template.join("fonts")
@@ -233,6 +251,10 @@ impl Campaign {
             encoding: Encoding {
                 format,
                 quality: file.quality.unwrap_or(90),
+            },
+            pdf: PdfOptions {
+                bleed_mm,
+                crop_marks: file.crop_marks.unwrap_or(false),
             },
             fonts,
             system_fonts: file.system_fonts.unwrap_or(false),

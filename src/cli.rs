@@ -169,9 +169,15 @@ struct Inputs {
     /// Output file-name pattern, e.g. "{slug}-{preset}.{ext}".
     #[arg(long)]
     name: Option<String>,
-    /// Output format: png, jpg or webp.
+    /// Output format: png, jpg, webp or pdf (print: vector text, embedded fonts).
     #[arg(long)]
     format: Option<String>,
+    /// PDF: bleed on each side, in millimetres (e.g. 3).
+    #[arg(long, value_name = "MM")]
+    bleed: Option<f32>,
+    /// PDF: crop marks at the trim corners.
+    #[arg(long)]
+    crop_marks: bool,
     /// JPEG quality (1-100).
     #[arg(long)]
     quality: Option<u8>,
@@ -231,6 +237,8 @@ impl Inputs {
             presets: (!self.presets.is_empty()).then(|| self.presets.clone()),
             name: self.name.clone(),
             format: self.format.clone(),
+            bleed: self.bleed,
+            crop_marks: self.crop_marks.then_some(true),
             quality: self.quality,
             fonts: (!self.fonts.is_empty()).then(|| self.fonts.clone()),
             system_fonts: self.system_fonts.then_some(true),

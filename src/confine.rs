@@ -70,11 +70,29 @@ pub(crate) fn usvg_options<'a>(
 /// Serves a template-local file to usvg by its magic bytes.
 fn asset_kind(assets: &BTreeMap<String, Arc<Vec<u8>>>, href: &str) -> Option<usvg::ImageKind> {
     let data = assets.get(href)?.clone();
+    Some(match sniff(&data)? {
+        ImageFormat::Png => usvg::ImageKind::PNG(data),
+        ImageFormat::Jpeg => usvg::ImageKind::JPEG(data),
+        ImageFormat::WebP => usvg::ImageKind::WEBP(data),
+        ImageFormat::Gif => usvg::ImageKind::GIF(data),
+    })
+}
+
+/// The image formats a template file may be in.
+pub(crate) enum ImageFormat {
+    Png,
+    Jpeg,
+    WebP,
+    Gif,
+}
+
+/// A template file's image format, by its magic bytes (for both usvg versions: raster and PDF).
+pub(crate) fn sniff(data: &[u8]) -> Option<ImageFormat> {
     match data.get(..4)? {
-        [0x89, b'P', b'N', b'G'] => Some(usvg::ImageKind::PNG(data)),
-        [0xFF, 0xD8, 0xFF, _] => Some(usvg::ImageKind::JPEG(data)),
-        b"RIFF" => Some(usvg::ImageKind::WEBP(data)),
-        b"GIF8" => Some(usvg::ImageKind::GIF(data)),
+        [0x89, b'P', b'N', b'G'] => Some(ImageFormat::Png),
+        [0xFF, 0xD8, 0xFF, _] => Some(ImageFormat::Jpeg),
+        b"RIFF" => Some(ImageFormat::WebP),
+        b"GIF8" => Some(ImageFormat::Gif),
         _ => None,
     }
 }

@@ -2,7 +2,7 @@
 //! handed to every parse, so that what is measured is what is drawn.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use resvg::usvg::fontdb;
 
@@ -36,6 +36,8 @@ pub struct Fonts {
     pub(crate) default_family: String,
     /// Hash of every font file loaded, for incremental runs.
     pub fingerprint: [u8; 32],
+    /// The same fonts for svg2pdf's usvg, built on first use (see [`Fonts::pdf_db`]).
+    pdf_db: Arc<OnceLock<Arc<svg2pdf::usvg::fontdb::Database>>>,
 }
 
 /// Families tried, in order, for generic names (`sans-serif`, …) and unstyled text.
@@ -82,6 +84,7 @@ impl Fonts {
             db: Arc::new(db),
             default_family,
             fingerprint: *hasher.finalize().as_bytes(),
+            pdf_db: Arc::default(),
         })
     }
 
@@ -143,8 +146,38 @@ impl Fonts {
                 _ => default_data(mime, data, opts),
             }
         });
-        opt.font_resolver.select_fallback = Box::new(move |c, exclude, db| fallback(c, exclude, db, fallbacks));
+        opt.font_resolver.select_fallback = Box::new(move |c, exclude, db| raster::fallback(c, exclude, db, fallbacks));
         opt
+    }
+
+    /// The same font bytes in svg2pdf's fontdb (0.23; resvg's is 0.24), shared,
+    /// not copied; built once, on the first PDF.
+    pub(crate) fn pdf_db(&self) -> Arc<svg2pdf::usvg::fontdb::Database> {
+        self.pdf_db
+            .get_or_init(|| {
+                let mut db = svg2pdf::usvg::fontdb::Database::new();
+                let mut seen = std::collections::HashSet::new();
+                for face in self.db.faces() {
+                    // Faces of one collection file share one source: load it once.
+                    let source = match &face.source {
+                        fontdb::Source::Binary(data) | fontdb::Source::SharedFile(_, data) => seen
+                            .insert(format!("{:p}", Arc::as_ptr(data)))
+                            .then(|| svg2pdf::usvg::fontdb::Source::Binary(data.clone())),
+                        // System fonts (`system = true`) are files fontdb opens on demand.
+                        fontdb::Source::File(path) => seen
+                            .insert(path.display().to_string())
+                            .then(|| svg2pdf::usvg::fontdb::Source::File(path.clone())),
+                    };
+                    if let Some(source) = source {
+                        db.load_font_source(source);
+                    }
+                }
+                db.set_sans_serif_family(&self.default_family);
+                db.set_serif_family(&self.default_family);
+                db.set_monospace_family(&self.default_family);
+                Arc::new(db)
+            })
+            .clone()
     }
 
     /// The family name of a face, for reports.
@@ -158,34 +191,52 @@ impl Fonts {
 }
 
 /// usvg's own fallback takes the first face in the database with the glyph;
-/// this one honours the template's chain, then picks the nearest weight and style.
-fn fallback(c: char, exclude: &[fontdb::ID], db: &fontdb::Database, chain: &[String]) -> Option<fontdb::ID> {
-    let base = db.face(*exclude.first()?)?;
-    let distance = |f: &fontdb::FaceInfo| {
-        (i32::from(f.weight.0) - i32::from(base.weight.0)).abs() + if f.style == base.style { 0 } else { 1000 }
-    };
-    let usable = |f: &&fontdb::FaceInfo| !exclude.contains(&f.id) && has_char(db, f.id, c);
-    let in_family = |f: &fontdb::FaceInfo, family: &str| f.families.iter().any(|(n, _)| n.eq_ignore_ascii_case(family));
-    chain
-        .iter()
-        .find_map(|family| {
-            db.faces()
-                .filter(usable)
-                .filter(|f| in_family(f, family))
-                .min_by_key(|f| distance(f))
-        })
-        .or_else(|| db.faces().filter(usable).min_by_key(|f| distance(f)))
-        .map(|f| f.id)
-}
+/// this one honours the template's chain, then picks the nearest weight and
+/// style. Written once for both fontdb versions: resvg's and svg2pdf's.
+macro_rules! fallback_for {
+    ($module:ident, $fontdb:path) => {
+        pub(crate) mod $module {
+            use $fontdb as fontdb;
 
-/// Whether a face has a glyph for `c` (ab_glyph reads the cmap).
-fn has_char(db: &fontdb::Database, id: fontdb::ID, c: char) -> bool {
-    use ab_glyph::Font;
-    db.with_face_data(id, |data, index| {
-        ab_glyph::FontRef::try_from_slice_and_index(data, index).is_ok_and(|f| f.glyph_id(c).0 != 0)
-    })
-    .unwrap_or(false)
+            pub(crate) fn fallback(
+                c: char,
+                exclude: &[fontdb::ID],
+                db: &fontdb::Database,
+                chain: &[String],
+            ) -> Option<fontdb::ID> {
+                let base = db.face(*exclude.first()?)?;
+                let distance = |f: &fontdb::FaceInfo| {
+                    (i32::from(f.weight.0) - i32::from(base.weight.0)).abs()
+                        + if f.style == base.style { 0 } else { 1000 }
+                };
+                let usable = |f: &&fontdb::FaceInfo| !exclude.contains(&f.id) && has_char(db, f.id, c);
+                let in_family =
+                    |f: &fontdb::FaceInfo, family: &str| f.families.iter().any(|(n, _)| n.eq_ignore_ascii_case(family));
+                chain
+                    .iter()
+                    .find_map(|family| {
+                        db.faces()
+                            .filter(usable)
+                            .filter(|f| in_family(f, family))
+                            .min_by_key(|f| distance(f))
+                    })
+                    .or_else(|| db.faces().filter(usable).min_by_key(|f| distance(f)))
+                    .map(|f| f.id)
+            }
+
+            /// Whether a face has a glyph for `c` (ab_glyph reads the cmap).
+            fn has_char(db: &fontdb::Database, id: fontdb::ID, c: char) -> bool {
+                use ab_glyph::Font;
+                db.with_face_data(id, |data, index| {
+                    ab_glyph::FontRef::try_from_slice_and_index(data, index).is_ok_and(|f| f.glyph_id(c).0 != 0)
+                })
+                .unwrap_or(false)
+            }
+        }
+    };
 }
+fallback_for!(raster, resvg::usvg::fontdb);
+fallback_for!(print, svg2pdf::usvg::fontdb);
 
 /// Loads every font file under `dir` into memory. fontdb's own folder loader
 /// maps the file again on every glyph lookup (36,000 `open`+`mmap` calls for the

@@ -22,6 +22,8 @@ pub enum Format {
     Jpeg,
     /// Lossless WebP.
     Webp,
+    /// A print PDF page, vector text and shapes (see [`crate::pdf`]).
+    Pdf,
 }
 
 impl Format {
@@ -31,15 +33,17 @@ impl Format {
             Format::Png => "png",
             Format::Jpeg => "jpg",
             Format::Webp => "webp",
+            Format::Pdf => "pdf",
         }
     }
 
-    /// Parses `png`, `jpg`/`jpeg` or `webp`.
+    /// Parses `png`, `jpg`/`jpeg`, `webp` or `pdf`.
     pub fn parse(name: &str) -> Option<Format> {
         match name.to_ascii_lowercase().as_str() {
             "png" => Some(Format::Png),
             "jpg" | "jpeg" => Some(Format::Jpeg),
             "webp" => Some(Format::Webp),
+            "pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
@@ -80,7 +84,8 @@ pub fn encode_png_stored(image: &RgbaImage) -> Vec<u8> {
     out
 }
 
-/// Encodes a poster, with no metadata.
+/// Encodes a poster, with no metadata. PDF pages are written from the vector
+/// document by [`crate::pdf::to_pdf`], not from pixels: an image asked for as PDF is PNG.
 pub fn encode(image: &RgbaImage, encoding: Encoding) -> Vec<u8> {
     encode_at(image, encoding.format, encoding.quality, &[])
 }
@@ -91,7 +96,7 @@ pub fn encode_at(image: &RgbaImage, format: Format, quality: u8, exif: &[u8]) ->
     let mut out = Vec::new();
     let (w, h) = (image.width(), image.height());
     let result = match format {
-        Format::Png => {
+        Format::Png | Format::Pdf => {
             let mut encoder = PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive);
             with_exif(&mut encoder, exif);
             encoder.write_image(image.as_raw(), w, h, ExtendedColorType::Rgba8)

@@ -158,31 +158,13 @@ pub fn rasterize(
             )
         })
         .collect();
-    let mut served: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
-    for slot in &v.photos {
-        let Some(photo) = record.photos.get(&slot.field) else {
-            continue;
-        };
-        let rules = template.rules_for(&slot.field);
-        let (pw, ph) = frame_pixels(slot, scale);
-        let (placement, notes) = placement(slot, &rules, record, photo, (pw, ph));
-        warnings.extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
-        let mut prepared = crate::photo::prepare(photo, pw, ph, rules.fit, placement);
-        let face = match placement {
-            Placement::Face { face, .. } => Some(face),
-            Placement::Focus { .. } => record.faces.get(&slot.field).and_then(|(f, _)| f.first().copied()),
-        };
-        if let Some([x, y, w, h]) = face.and_then(|f| prepared.face_box(&f)) {
-            let (fx, fy) = (slot.canvas.x * scale + ox, slot.canvas.y * scale + oy);
-            boxes.push((format!("{} face", slot.field), [fx + x, fy + y, w, h]));
-        }
-        crate::effects::apply(&mut prepared.image, &rules.effects);
-        warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
-        served.insert(
-            slot.field.clone(),
-            Arc::new(crate::output::encode_png_stored(&prepared.image)),
-        );
-    }
+    let (photos, notes, faces) = prepare_photos(template, v, record, scale, (ox, oy));
+    warnings.extend(notes);
+    boxes.extend(faces);
+    let served: BTreeMap<String, Arc<Vec<u8>>> = photos
+        .into_iter()
+        .map(|(field, image)| (field, Arc::new(crate::output::encode_png_stored(&image))))
+        .collect();
     let opt = crate::confine::usvg_options(template, fonts, move |field| {
         served.get(field).map(|b| usvg::ImageKind::PNG(b.clone()))
     });
@@ -301,6 +283,45 @@ pub fn text_ink(template: &Template, composed: &Composed, fonts: &Fonts) -> Resu
         }
     }
     Ok(out)
+}
+
+/// Each photo slot's photo placed, cropped and resized to its frame at `scale`
+/// (output pixels per canvas unit, canvas origin at `origin`), effects applied;
+/// with what a reviewer should know and where each face landed (output pixels).
+pub(crate) type PreparedPhotos = (BTreeMap<String, RgbaImage>, Vec<String>, Vec<(String, [f32; 4])>);
+
+pub(crate) fn prepare_photos(
+    template: &Template,
+    v: &Variant,
+    record: &Record,
+    scale: f32,
+    (ox, oy): (f32, f32),
+) -> PreparedPhotos {
+    let mut photos = BTreeMap::new();
+    let mut warnings = Vec::new();
+    let mut faces = Vec::new();
+    for slot in &v.photos {
+        let Some(photo) = record.photos.get(&slot.field) else {
+            continue;
+        };
+        let rules = template.rules_for(&slot.field);
+        let (pw, ph) = frame_pixels(slot, scale);
+        let (placement, notes) = placement(slot, &rules, record, photo, (pw, ph));
+        warnings.extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
+        let mut prepared = crate::photo::prepare(photo, pw, ph, rules.fit, placement);
+        let face = match placement {
+            Placement::Face { face, .. } => Some(face),
+            Placement::Focus { .. } => record.faces.get(&slot.field).and_then(|(f, _)| f.first().copied()),
+        };
+        if let Some([x, y, w, h]) = face.and_then(|f| prepared.face_box(&f)) {
+            let (fx, fy) = (slot.canvas.x * scale + ox, slot.canvas.y * scale + oy);
+            faces.push((format!("{} face", slot.field), [fx + x, fy + y, w, h]));
+        }
+        crate::effects::apply(&mut prepared.image, &rules.effects);
+        warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
+        photos.insert(slot.field.clone(), prepared.image);
+    }
+    (photos, warnings, faces)
 }
 
 /// The output size for `size` (the variant's own size when `None`) and the

@@ -21,6 +21,13 @@ use crate::state::{self, State};
 /// A photo file read but not decoded: (field, path, bytes).
 type PhotoFile = (String, PathBuf, Vec<u8>);
 
+/// One output's file bytes, variant name, text reports and warnings.
+/// A drawn poster: pixels, still to be encoded for delivery, or a finished PDF.
+enum Drawn {
+    Raster(render::Poster),
+    Pdf(crate::pdf::PdfPoster),
+}
+
 impl Batch {
     /// The text values of one row, by field name (and by raw column name).
     pub fn values(&self, row: &Row) -> Result<BTreeMap<String, String>> {
@@ -225,6 +232,11 @@ impl Batch {
             let budget = delivery.budget_for(target);
             format!("{settings} {budget:?} {:?} {:?}", delivery.alt, delivery.credit)
         };
+        let settings = if self.campaign.encoding.format == output::Format::Pdf {
+            format!("{settings} {:?}", self.campaign.pdf)
+        } else {
+            settings
+        };
         let mut parts: Vec<&[u8]> = vec![
             &self.template.fingerprint,
             &self.fonts.fingerprint,
@@ -308,40 +320,35 @@ impl Batch {
                 .entry(v)
                 .or_insert_with(|| render::compose(&self.template, v, record, &options, &self.fonts));
             let poster = match c {
-                Ok(c) => render::rasterize(
-                    &self.template,
-                    c,
-                    record,
-                    preset.map(|p| (p.width, p.height)),
-                    &self.fonts,
-                )
-                .map_err(|e| e.to_string()),
+                Ok(c) => self.draw(c, record, *preset).map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
             progress();
             match poster {
-                Ok(p) => {
+                Ok(drawn) => {
                     let out = &self.campaign.out;
                     let d = &self.campaign.delivery;
-                    let file = delivery::deliver(
-                        &p.image,
-                        self.campaign.encoding,
-                        d.budget_for(target),
-                        d.credit.as_deref(),
-                    );
+                    let (bytes, quality, boxes, p) = match drawn {
+                        Drawn::Pdf(p) => (p.pdf, None, vec![], (p.warnings, p.variant, p.texts)),
+                        Drawn::Raster(mut p) => {
+                            let budget = d.budget_for(target);
+                            let file = delivery::deliver(&p.image, self.campaign.encoding, budget, d.credit.as_deref());
+                            p.warnings.extend(file.warning);
+                            (file.bytes, file.quality, p.boxes, (p.warnings, p.variant, p.texts))
+                        }
+                    };
                     // The alt text first: an image on disk always has its alt text.
                     if let Some(alt) = &alt {
                         output::write_atomic(out, &delivery::alt_path(name), alt.as_bytes())?;
                     }
-                    output::write_atomic(out, name, &file.bytes)?;
+                    output::write_atomic(out, name, &bytes)?;
                     if let Some(s) = state {
                         s.record(name, &hashes[i])?;
                     }
-                    (entry.warnings, entry.variant, entry.texts) = (p.warnings, Some(p.variant), p.texts);
-                    entry.warnings.extend(file.warning);
-                    entry.quality = file.quality;
+                    (entry.warnings, entry.variant, entry.texts) = (p.0, Some(p.1), p.2);
+                    entry.quality = quality;
                     if let Some(preset) = preset {
-                        entry.warnings.extend(preset.safe_zone_warnings(&p.boxes));
+                        entry.warnings.extend(preset.safe_zone_warnings(&boxes));
                     }
                 }
                 Err(message) => {
@@ -351,5 +358,21 @@ impl Batch {
             entries.push(entry);
         }
         Ok(entries)
+    }
+
+    /// One composed poster as file bytes: a PDF page, or pixels encoded.
+    fn draw(&self, composed: &Composed, record: &Record, preset: Option<Preset>) -> Result<Drawn> {
+        let size = preset.map(|p| (p.width, p.height));
+        if self.campaign.encoding.format == output::Format::Pdf {
+            let p = crate::pdf::to_pdf(&self.template, composed, record, size, &self.campaign.pdf, &self.fonts)?;
+            return Ok(Drawn::Pdf(p));
+        }
+        Ok(Drawn::Raster(render::rasterize(
+            &self.template,
+            composed,
+            record,
+            size,
+            &self.fonts,
+        )?))
     }
 }
