@@ -45,6 +45,37 @@ pub fn svg_text(bytes: Vec<u8>) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))
 }
 
+/// What to do with an image a template embeds as `data:`, decided once for
+/// both usvg versions (resvg's and svg2pdf's), whose resolvers differ in type only.
+pub(crate) enum Embedded {
+    /// Dropped: its header claims more pixels than a photo may have, it is a
+    /// gzip bomb, or it is an SVG whose shapes are over [`MAX_EXTENT`].
+    Refuse,
+    /// A gzip-compressed SVG, inflated here under [`MAX_SVG_BYTES`] (usvg would
+    /// inflate it without a cap) and checked.
+    Inflated(Vec<u8>),
+    /// Safe to hand to usvg as it is.
+    AsIs,
+}
+
+/// Decides what happens to an embedded image (see [`Embedded`]).
+pub(crate) fn embedded(data: &[u8]) -> Embedded {
+    let dims = image::ImageReader::new(std::io::Cursor::new(data))
+        .with_guessed_format()
+        .ok()
+        .and_then(|r| r.into_dimensions().ok());
+    match dims {
+        Some((w, h)) if w > crate::photo::MAX_SIDE || h > crate::photo::MAX_SIDE => Embedded::Refuse,
+        _ if is_gzip(data) => match inflate(data, MAX_SVG_BYTES) {
+            Ok(svg) if std::str::from_utf8(&svg).is_ok_and(|t| check_extents(t).is_ok()) => Embedded::Inflated(svg),
+            _ => Embedded::Refuse,
+        },
+        // An embedded SVG is parsed by usvg too: the same caps apply.
+        _ if std::str::from_utf8(data).is_ok_and(|t| check_extents(t).is_err()) => Embedded::Refuse,
+        _ => Embedded::AsIs,
+    }
+}
+
 /// Largest size or radius a shape may have, in user units. usvg turns an arc
 /// into about (radius / 0.1)^(1/6) curves, so a radius of 1e85 (found by the
 /// `template` fuzz target) asks for 10^14 of them: memory runs out while parsing.

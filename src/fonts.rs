@@ -128,23 +128,10 @@ impl Fonts {
         // resvg decodes embedded images without limits: refuse any whose header
         // claims more pixels than a photo may have, before it is decoded.
         let default_data = resvg::usvg::ImageHrefResolver::default_data_resolver();
-        opt.image_href_resolver.resolve_data = Box::new(move |mime, data, opts| {
-            let dims = image::ImageReader::new(std::io::Cursor::new(data.as_slice()))
-                .with_guessed_format()
-                .ok()
-                .and_then(|r| r.into_dimensions().ok());
-            match dims {
-                Some((w, h)) if w > crate::photo::MAX_SIDE || h > crate::photo::MAX_SIDE => None,
-                // usvg would inflate an embedded gzip-compressed SVG without any cap.
-                _ if crate::caps::is_gzip(&data) => {
-                    let svg = crate::caps::inflate(&data, crate::caps::MAX_SVG_BYTES).ok()?;
-                    crate::caps::check_extents(std::str::from_utf8(&svg).ok()?).ok()?;
-                    default_data(mime, std::sync::Arc::new(svg), opts)
-                }
-                // An embedded SVG is parsed by usvg too: the same caps apply.
-                _ if std::str::from_utf8(&data).is_ok_and(|t| crate::caps::check_extents(t).is_err()) => None,
-                _ => default_data(mime, data, opts),
-            }
+        opt.image_href_resolver.resolve_data = Box::new(move |mime, data, opts| match crate::caps::embedded(&data) {
+            crate::caps::Embedded::Refuse => None,
+            crate::caps::Embedded::Inflated(svg) => default_data(mime, std::sync::Arc::new(svg), opts),
+            crate::caps::Embedded::AsIs => default_data(mime, data, opts),
         });
         opt.font_resolver.select_fallback = Box::new(move |c, exclude, db| raster::fallback(c, exclude, db, fallbacks));
         opt

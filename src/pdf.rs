@@ -254,17 +254,12 @@ fn usvg_options<'a>(
             })
         }
     });
-    // The same guard as for rasters: no embedded image larger than a photo may be.
+    // The same guard as for rasters (`caps::embedded`): size, gzip and shape caps.
     let default_data = usvg::ImageHrefResolver::default_data_resolver();
-    opt.image_href_resolver.resolve_data = Box::new(move |mime, data, opts| {
-        let dims = image::ImageReader::new(std::io::Cursor::new(data.as_slice()))
-            .with_guessed_format()
-            .ok()
-            .and_then(|r| r.into_dimensions().ok());
-        match dims {
-            Some((w, h)) if w > crate::photo::MAX_SIDE || h > crate::photo::MAX_SIDE => None,
-            _ => default_data(mime, data, opts),
-        }
+    opt.image_href_resolver.resolve_data = Box::new(move |mime, data, opts| match crate::caps::embedded(&data) {
+        crate::caps::Embedded::Refuse => None,
+        crate::caps::Embedded::Inflated(svg) => default_data(mime, std::sync::Arc::new(svg), opts),
+        crate::caps::Embedded::AsIs => default_data(mime, data, opts),
     });
     let fallbacks = &template.fallbacks;
     opt.font_resolver.select_fallback =
