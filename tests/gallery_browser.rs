@@ -3,41 +3,10 @@
 //! system. Needs `chromium` on the PATH (`.ci/run` installs it and requires
 //! it); skipped with a message on a machine without it (see `common::chromium`).
 
-use std::path::Path;
 use std::process::Command;
 
 mod common;
-use common::{chromium, root};
-
-/// Opens `url` headless with `extra` flags; returns (stdout, console lines).
-fn browse(chromium: &Path, profile: &Path, url: &str, extra: &[&str]) -> (String, Vec<String>) {
-    let out = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(extra)
-        .arg(url)
-        .output()
-        .expect("chromium runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let console = stderr
-        .lines()
-        .filter(|l| l.contains(":CONSOLE"))
-        .map(str::to_string)
-        .collect();
-    (String::from_utf8_lossy(&out.stdout).into_owned(), console)
-}
+use common::{browse, chromium, root};
 
 /// `(data-problem, hidden)` of every card in a DOM dump.
 fn cards(dom: &str) -> Vec<(bool, bool)> {

@@ -290,37 +290,14 @@ fn the_preview_page_shows_the_latest_render_in_chromium() {
     let profile = tempfile::tempdir().unwrap();
     // Virtual time lets the page poll, load the poster and settle before the DOM is dumped.
     let dump = || {
-        let out = Command::new(&chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-            ])
-            .args([
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ])
-            .args([
-                "--enable-logging=stderr",
-                "--v=0",
-                "--virtual-time-budget=3000",
-                "--dump-dom",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg(format!("http://127.0.0.1:{port}/"))
-            .output()
-            .expect("chromium runs");
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        let console: Vec<String> = stderr
-            .lines()
-            .filter(|l| l.contains(":CONSOLE"))
-            .map(str::to_string)
-            .collect();
+        let (dom, console) = common::browse(
+            &chromium,
+            profile.path(),
+            &format!("http://127.0.0.1:{port}/"),
+            &["--virtual-time-budget=3000", "--dump-dom"],
+        );
         assert!(console.is_empty(), "console messages: {console:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        dom
     };
     let dom = dump();
     assert!(dom.contains("data-version=\"1\""), "{dom}");

@@ -4,52 +4,11 @@
 //! directory and writes only into temporary folders.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// What one run of the binary did.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Asserts the exit code, showing both streams when it differs.
-    fn expect(self, code: i32) -> Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-}
-
-/// Runs `affiche ARGS` in `dir`.
-fn affiche_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_affiche"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the affiche binary runs");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn affiche(args: &[&str]) -> Run {
-    affiche_in(root(), args)
-}
+mod common;
+use common::{affiche, affiche_in, root};
 
 fn s(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")
