@@ -74,6 +74,49 @@ fn main() {
             median(runs.min(7), || drop(affiche::photo::decode_for(&big, need).unwrap())),
         );
     }
+    // Which decoder for a full-size decode: the two decoders alone, to RGB, nothing else.
+    row(
+        "decode 20 MP JPEG to RGB, image (zune-jpeg)",
+        median(runs.min(7), || {
+            drop(image::load_from_memory_with_format(&big, image::ImageFormat::Jpeg).unwrap());
+        }),
+    );
+    row(
+        "decode 20 MP JPEG to RGB, jpeg-decoder",
+        median(runs.min(7), || {
+            drop(jpeg_decoder::Decoder::new(&big[..]).decode().unwrap());
+        }),
+    );
+    // The prepared photo handed to resvg: PNG written, then read back as resvg's PNG path does.
+    let frame = affiche::photo::prepare(
+        &photo,
+        952,
+        712,
+        affiche::photo::Fit::Cover,
+        affiche::photo::Placement::Focus {
+            focus: [0.5, 0.4],
+            zoom: 1.0,
+        },
+    )
+    .image;
+    for (label, encode) in [
+        (
+            "photo hand-off, PNG fast (952×712, write + read)",
+            affiche::output::encode_png_fast as fn(&_) -> _,
+        ),
+        (
+            "photo hand-off, PNG stored (952×712, write + read)",
+            affiche::output::encode_png_stored,
+        ),
+    ] {
+        row(
+            label,
+            median(runs, || {
+                let png = encode(&frame);
+                drop(image::load_from_memory_with_format(&png, image::ImageFormat::Png).unwrap());
+            }),
+        );
+    }
     row(
         "find faces (rustface, on a 480 px copy)",
         median(runs, || drop(affiche::face::find(&photo))),

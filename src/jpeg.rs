@@ -21,7 +21,7 @@ pub const ZOOM_MARGIN: f32 = 2.0;
 /// upright) the photo will fill; `None` means full size. Returns the image
 /// and the DCT scale used (1/2, 1/4 or 1/8; 1 for CMYK), or `None` when a
 /// full-size RGB or grey decode is wanted: image's zune-jpeg does that
-/// faster (≈ 50 against ≈ 85 ms for 12 MP, BENCHMARKS.md).
+/// faster (85 against 106 ms for 20 MP to RGB, BENCHMARKS.md).
 pub fn decode(bytes: &[u8], need: Option<(u32, u32)>) -> Result<Option<(RgbaImage, f32)>, String> {
     let mut d = Decoder::new(bytes);
     d.set_max_decoding_buffer_size(crate::photo::MAX_ALLOC as usize);

@@ -74,8 +74,8 @@ pub fn encode_png_fast(image: &RgbaImage) -> Vec<u8> {
 }
 
 /// PNG without compression or filtering, for handing pixels to resvg, which
-/// only takes encoded images: 3.3 ms to write and 0.5 ms to read back for a
-/// 952×712 photo, against 5.0 and 5.8 ms at the fast level (BENCHMARKS.md).
+/// only takes encoded images: 0.5 ms to write and read back for a 952×712
+/// photo, against 11 ms at the fast level (BENCHMARKS.md).
 pub fn encode_png_stored(image: &RgbaImage) -> Vec<u8> {
     let mut out = Vec::new();
     PngEncoder::new_with_quality(&mut out, CompressionType::Uncompressed, FilterType::NoFilter)
