@@ -127,7 +127,13 @@ pub(crate) fn fill_svg(variant: &Variant, values: &BTreeMap<String, String>, tex
     }
     for slot in &variant.photos {
         let f = slot.frame;
-        let attrs = substitute(&slot.attrs, values);
+        let mut attrs = substitute(&slot.attrs, values);
+        // The photo is prepared at its frame's exact output pixels, so it is
+        // drawn 1:1: nearest-neighbour sampling is exact there and a fraction
+        // of the cost of the bicubic default (which samples 16 pixels for each).
+        if !attrs.contains("image-rendering") {
+            attrs.push_str(" image-rendering=\"optimizeSpeed\"");
+        }
         let el = format!(
             "<image id=\"affiche-photo-{field}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" href=\"{PHOTO_HREF}{field}\" {attrs}/>",
             f.x,

@@ -49,6 +49,7 @@ pub mod state;
 pub mod template;
 pub mod text_fit;
 pub mod typeset;
+mod window;
 
 pub use batch::{Batch, RunOptions};
 pub use campaign::{Campaign, CampaignFile};

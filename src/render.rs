@@ -116,7 +116,10 @@ pub fn compose(
         .collect();
     Ok(Composed {
         variant,
-        svg: fill::fill_svg(v, &record.values, &fills),
+        // A hard drop shadow drawn as an offset copy instead of a filter: the
+        // same picture, without a filter layer the size of the element (the
+        // name's shadow was most of a poster's drawing time).
+        svg: crate::shadow::vectorize(&fill::fill_svg(v, &record.values, &fills)).0,
         texts: sets.iter().map(|(s, _)| s.report.clone()).collect(),
         warnings: sets.iter().flat_map(|(s, _)| s.warnings.iter().cloned()).collect(),
         inks: sets
@@ -161,19 +164,42 @@ pub fn rasterize(
     let (photos, notes, faces) = prepare_photos(template, v, record, scale, (ox, oy));
     warnings.extend(notes);
     boxes.extend(faces);
-    let served: BTreeMap<String, Arc<Vec<u8>>> = photos
-        .into_iter()
-        .map(|(field, image)| (field, Arc::new(crate::output::encode_png_stored(&image))))
-        .collect();
-    let opt = crate::confine::usvg_options(template, fonts, move |field| {
-        served.get(field).map(|b| usvg::ImageKind::PNG(b.clone()))
-    });
     // Placeholders may set a radius or size: check the filled document too.
     crate::caps::check_extents(&composed.svg).map_err(|message| Error::Template {
         path: v.path.clone(),
         message,
     })?;
-    let tree = usvg::Tree::from_str(&composed.svg, &opt).map_err(|e| Error::Render {
+    let parse = |served: &BTreeMap<String, Arc<Vec<u8>>>| {
+        let served = served.clone();
+        let opt = crate::confine::usvg_options(template, fonts, move |field| {
+            served.get(field).map(|b| usvg::ImageKind::PNG(b.clone()))
+        });
+        usvg::Tree::from_str(&composed.svg, &opt)
+    };
+    // Photos that can be copied 1:1 through their slot's window are drawn here,
+    // between the nodes below and above them; resvg draws the others.
+    let mut served = BTreeMap::new();
+    let mut direct = Vec::new();
+    for (field, image) in photos {
+        let window = v.fixed_photos.contains(&field).then(|| {
+            let key = (composed.variant, field.as_str(), (w, h), image.dimensions());
+            template.windows.get(key, transform, |stand_in| {
+                let mut served: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
+                served.insert(field.clone(), stand_in);
+                parse(&served).ok()
+            })
+        });
+        match window.flatten() {
+            Some(window) => {
+                served.insert(field.clone(), window.stand_in.clone());
+                direct.push((crate::window::image_id(&field), window, image));
+            }
+            None => {
+                served.insert(field, Arc::new(crate::output::encode_png_stored(&image)));
+            }
+        }
+    }
+    let tree = parse(&served).map_err(|e| Error::Render {
         row: record.row,
         message: e.to_string(),
     })?;
@@ -198,7 +224,16 @@ pub fn rasterize(
             .ok_or_else(|| fail(format!("the static background of variant {:?} cannot be drawn", v.name)))?,
         None => tiny_skia::Pixmap::new(w, h).ok_or_else(|| fail(format!("cannot allocate a {w}×{h} image")))?,
     };
-    resvg::render(&tree, transform, &mut pixmap.as_mut());
+    if direct.is_empty() {
+        resvg::render(&tree, transform, &mut pixmap.as_mut());
+    } else {
+        for node in tree.root().children() {
+            match direct.iter().find(|(id, ..)| crate::window::holds(node, id)) {
+                Some((_, window, image)) => window.draw(image, &mut pixmap),
+                None => crate::window::draw_node(node, transform, &mut pixmap),
+            }
+        }
+    }
     drop(tree);
     // Demultiply in place: no second canvas-sized buffer.
     let mut data = pixmap.take();

@@ -117,6 +117,9 @@ pub struct Variant {
     pub(crate) filters: Vec<crate::caps::FilterUse>,
     /// The static part drawn before any slot, rendered once per size.
     pub(crate) background: Option<crate::layers::Background>,
+    /// Photo fields whose top-level element holds no placeholder, so that its
+    /// [`crate::window`] is the same on every row.
+    pub(crate) fixed_photos: Vec<String>,
 }
 
 impl Variant {
@@ -145,6 +148,8 @@ pub struct Template {
     pub fingerprint: [u8; 32],
     /// Rendered static backgrounds, by variant and size.
     pub(crate) backgrounds: crate::layers::Cache,
+    /// Photo slots' windows, by variant, field and size.
+    pub(crate) windows: crate::window::Cache,
     /// Template-local files referenced by `<image href>`, read once at load.
     pub(crate) assets: Arc<BTreeMap<String, Arc<Vec<u8>>>>,
 }
@@ -246,6 +251,7 @@ impl Template {
         let mut template = Template {
             fingerprint: *hasher.finalize().as_bytes(),
             backgrounds: Default::default(),
+            windows: Default::default(),
             fallbacks,
             name,
             path: path.to_path_buf(),
@@ -387,10 +393,11 @@ fn load_variant(
         width: 0.0,
         height: 0.0,
         texts: found.texts,
-        photos: found.photos,
         placeholders: found.placeholders,
         filters: Vec::new(),
         background: crate::layers::background(&source, &dynamic),
+        fixed_photos: crate::window::fixed(&source, &found.photos),
+        photos: found.photos,
         source,
         removals: found.removals,
         styles: found.styles,

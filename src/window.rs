@@ -1,0 +1,282 @@
+//! The photo's window: how much of each output pixel a photo slot lets its
+//! photo through (the slot's clip path, mask and opacity), at one output size.
+//!
+//! The photo is prepared at its frame's exact output pixels, so drawing it is
+//! a 1:1 copy through that window. resvg would instead decode the photo again,
+//! sample it through a pattern, draw it into a layer and clip the layer: about
+//! 18 ms for a 952×712 photo, against about 1 ms here. The window depends only
+//! on the template, the slot and the size, so it is found once (by drawing the
+//! slot's element with a white photo) and kept.
+//!
+//! Only slots whose element changes nothing but the photo's alpha take this
+//! path: no filter or blend mode around the photo, nothing else drawn in the
+//! element, the photo axis-aligned and 1:1. Others are drawn by resvg.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use image::RgbaImage;
+use resvg::{tiny_skia, usvg};
+
+/// Where a photo lands on the output and how much of it shows.
+#[derive(Debug)]
+pub(crate) struct Window {
+    /// Output pixel of the photo's top-left corner.
+    at: (i32, i32),
+    /// Output rectangle `[x, y, width, height]` the window covers.
+    rect: [i32; 4],
+    /// Coverage 0–255 over `rect`, row by row.
+    alpha: Vec<u8>,
+    /// An opaque white photo of the same size, stored as PNG: served to usvg
+    /// in place of the real one, so the tree has the same geometry and no
+    /// photo is encoded for a renderer that will not draw it.
+    pub stand_in: Arc<Vec<u8>>,
+}
+
+/// The fields of `photos` whose top-level element in `source` holds no
+/// `{{placeholder}}`.
+pub(crate) fn fixed(source: &str, photos: &[crate::slot::PhotoSlot]) -> Vec<String> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let Ok(doc) = roxmltree::Document::parse_with_options(source, opts) else {
+        return Vec::new();
+    };
+    let tops: Vec<std::ops::Range<usize>> = doc
+        .root_element()
+        .children()
+        .filter(|c| c.is_element())
+        .map(|c| c.range())
+        .collect();
+    photos
+        .iter()
+        .filter(|p| {
+            tops.iter()
+                .find(|t| t.start <= p.range.start && p.range.end <= t.end)
+                .is_some_and(|t| !source[t.clone()].contains("{{"))
+        })
+        .map(|p| p.field.clone())
+        .collect()
+}
+
+/// Whether `node` is or holds the element `id` (usvg puts an image's id on
+/// the group it wraps the image in).
+pub(crate) fn holds(node: &usvg::Node, id: &str) -> bool {
+    node.id() == id || matches!(node, usvg::Node::Group(g) if g.children().iter().any(|c| holds(c, id)))
+}
+
+/// The element id the fill gives a photo slot's image.
+pub(crate) fn image_id(field: &str) -> String {
+    format!("affiche-photo-{field}")
+}
+
+/// Windows by (variant, field, output size, photo size), each found once.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    slots: Mutex<HashMap<Key, Arc<Once>>>,
+}
+
+type Key = (usize, String, (u32, u32), (u32, u32));
+/// One window, found by the first thread that needs it.
+type Once = OnceLock<Option<Arc<Window>>>;
+
+impl Cache {
+    /// The window of `field` in variant `variant` at output size `size` with a
+    /// photo of `photo` pixels, `parse(stand_in)` giving the poster's tree with
+    /// the stand-in served for `field`. `None` when the slot must be drawn by
+    /// resvg. Only for slots whose element holds no placeholder
+    /// ([`fixed`]), since it is kept across rows.
+    pub fn get(
+        &self,
+        key: (usize, &str, (u32, u32), (u32, u32)),
+        transform: tiny_skia::Transform,
+        parse: impl Fn(Arc<Vec<u8>>) -> Option<usvg::Tree>,
+    ) -> Option<Arc<Window>> {
+        let (variant, field, size, photo) = key;
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            slots
+                .entry((variant, field.to_string(), size, photo))
+                .or_default()
+                .clone()
+        };
+        slot.get_or_init(|| find(field, size, photo, transform, parse).map(Arc::new))
+            .clone()
+    }
+}
+
+/// Draws the element holding `field`'s photo twice, with a transparent and
+/// with a white photo: the first must leave nothing, the second's alpha is
+/// the window.
+fn find(
+    field: &str,
+    (w, h): (u32, u32),
+    (pw, ph): (u32, u32),
+    transform: tiny_skia::Transform,
+    parse: impl Fn(Arc<Vec<u8>>) -> Option<usvg::Tree>,
+) -> Option<Window> {
+    let id = image_id(field);
+    let photo_of = |v: u8| {
+        Arc::new(crate::output::encode_png_stored(&RgbaImage::from_pixel(
+            pw,
+            ph,
+            image::Rgba([v; 4]),
+        )))
+    };
+    let draw = |stand_in: &Arc<Vec<u8>>| -> Option<tiny_skia::Pixmap> {
+        let tree = parse(stand_in.clone())?;
+        let node = tree.root().children().iter().find(|n| holds(n, &id))?;
+        if !plain_path(node, &id) {
+            return None;
+        }
+        let image = find_image(node, &id)?;
+        // 1:1 and axis-aligned on the output, or the copy would not be exact.
+        let t = transform.pre_concat(image.abs_transform());
+        let size = image.size();
+        let fits = t.kx.abs() < 1e-4
+            && t.ky.abs() < 1e-4
+            && ((t.sx * size.width()) - pw as f32).abs() < 0.75
+            && ((t.sy * size.height()) - ph as f32).abs() < 0.75
+            && (t.sx - 1.0).abs() < 0.01
+            && (t.sy - 1.0).abs() < 0.01;
+        if !fits {
+            return None;
+        }
+        let mut pixmap = tiny_skia::Pixmap::new(w, h)?;
+        draw_node(node, transform, &mut pixmap);
+        Some(pixmap)
+    };
+    let empty = draw(&photo_of(0))?;
+    if empty.data().iter().any(|&b| b != 0) {
+        return None; // the element draws something besides the photo
+    }
+    let stand_in = photo_of(255);
+    let white = draw(&stand_in)?;
+    let tree = parse(stand_in.clone())?;
+    let node = tree.root().children().iter().find(|n| holds(n, &id))?;
+    let t = transform.pre_concat(find_image(node, &id)?.abs_transform());
+    let at = (t.tx.round() as i32, t.ty.round() as i32);
+    // The covered rectangle, cropped to what shows.
+    let alpha_at = |x: u32, y: u32| white.data()[((y * w + x) * 4 + 3) as usize];
+    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+    for y in 0..h {
+        for x in 0..w {
+            if alpha_at(x, y) != 0 {
+                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x + 1), y1.max(y + 1));
+            }
+        }
+    }
+    if x0 >= x1 {
+        return None;
+    }
+    let alpha = (y0..y1)
+        .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+        .map(|(x, y)| alpha_at(x, y))
+        .collect();
+    Some(Window {
+        at,
+        rect: [x0 as i32, y0 as i32, (x1 - x0) as i32, (y1 - y0) as i32],
+        alpha,
+        stand_in,
+    })
+}
+
+/// Whether the groups from `node` down to element `id` only change its alpha
+/// (clip path, mask, opacity: no filter, no blend mode), and the element
+/// draws one image and nothing else.
+fn plain_path(node: &usvg::Node, id: &str) -> bool {
+    let plain_group = |g: &usvg::Group| g.filters().is_empty() && g.blend_mode() == usvg::BlendMode::Normal;
+    if node.id() == id {
+        return only_images(node, &plain_group);
+    }
+    match node {
+        usvg::Node::Group(g) => {
+            plain_group(g) && g.children().iter().filter(|c| holds(c, id)).all(|c| plain_path(c, id))
+        }
+        _ => false,
+    }
+}
+
+fn only_images(node: &usvg::Node, plain_group: &impl Fn(&usvg::Group) -> bool) -> bool {
+    match node {
+        usvg::Node::Image(_) => true,
+        usvg::Node::Group(g) => plain_group(g) && g.children().iter().all(|c| only_images(c, plain_group)),
+        _ => false,
+    }
+}
+
+/// The image drawn by element `id` under `node`.
+fn find_image<'a>(node: &'a usvg::Node, id: &str) -> Option<&'a usvg::Image> {
+    fn first(node: &usvg::Node) -> Option<&usvg::Image> {
+        match node {
+            usvg::Node::Image(i) => Some(i),
+            usvg::Node::Group(g) => g.children().iter().find_map(first),
+            _ => None,
+        }
+    }
+    match node {
+        _ if node.id() == id => first(node),
+        usvg::Node::Group(g) => g.children().iter().find_map(|c| find_image(c, id)),
+        _ => None,
+    }
+}
+
+/// Draws one top-level node as [`resvg::render`] would draw it among the others.
+pub(crate) fn draw_node(node: &usvg::Node, transform: tiny_skia::Transform, pixmap: &mut tiny_skia::Pixmap) {
+    // `render_node` draws the node at its layer box's origin: undo that shift.
+    if let Some(b) = node.abs_layer_bounding_box() {
+        resvg::render_node(node, transform.pre_translate(b.x(), b.y()), &mut pixmap.as_mut());
+    }
+}
+
+impl Window {
+    /// Draws `photo` (straight RGBA, the size the window was found for) onto
+    /// `canvas` (premultiplied) through the window: source-over, 1:1.
+    pub fn draw(&self, photo: &RgbaImage, canvas: &mut tiny_skia::Pixmap) {
+        let [x0, y0, rw, rh] = self.rect;
+        let (cw, ch) = (canvas.width() as i32, canvas.height() as i32);
+        let (pw, ph) = (photo.width() as i32, photo.height() as i32);
+        // Columns inside the canvas, the window and the photo at once.
+        let (xa, xb) = (x0.max(0).max(self.at.0), (x0 + rw).min(cw).min(self.at.0 + pw));
+        if xa >= xb {
+            return;
+        }
+        let data = canvas.data_mut();
+        let src = photo.as_raw();
+        for y in y0.max(0).max(self.at.1)..(y0 + rh).min(ch).min(self.at.1 + ph) {
+            let cov = &self.alpha[((y - y0) * rw + xa - x0) as usize..][..(xb - xa) as usize];
+            let out = &mut data[((y * cw + xa) * 4) as usize..((y * cw + xb) * 4) as usize];
+            let row = ((y - self.at.1) * pw + xa - self.at.0) as usize * 4;
+            let inp = &src[row..row + (xb - xa) as usize * 4];
+            for ((d, s), &c) in out.chunks_exact_mut(4).zip(inp.chunks_exact(4)).zip(cov) {
+                let a = div255(s[3] as u32 * c as u32);
+                if a == 0 {
+                    continue;
+                }
+                let keep = 255 - a;
+                for i in 0..3 {
+                    d[i] = div255(s[i] as u32 * a + d[i] as u32 * keep) as u8;
+                }
+                d[3] = (a + div255(d[3] as u32 * keep)) as u8;
+            }
+        }
+    }
+}
+
+/// `v / 255`, rounded, for `v` up to 255².
+fn div255(v: u32) -> u32 {
+    (v + 128 + ((v + 128) >> 8)) >> 8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn div255_rounds_like_the_float_division() {
+        for v in 0..=255 * 255 {
+            assert_eq!(div255(v), (v as f32 / 255.0).round() as u32, "{v}");
+        }
+    }
+}
