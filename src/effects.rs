@@ -5,7 +5,6 @@
 //! Everything is single-threaded integer/f32 arithmetic in a fixed order, so the same input gives the same bytes.
 
 use image::{GrayImage, RgbaImage};
-use imageproc::filter::box_filter;
 use imageproc::morphology::{Mask, grayscale_dilate};
 use serde::{Deserialize, Deserializer};
 
@@ -133,8 +132,48 @@ fn luma(px: &[u8]) -> u8 {
 
 /// Luma composited over white: transparent pixels' hidden RGB (often black) must not create dots or edges.
 fn gray_over_white(image: &RgbaImage) -> GrayImage {
-    let data = image.chunks_exact(4).map(|px| 255 - mix(0, 255 - luma(px), px[3]));
+    let data = image.chunks_exact(4).map(|px| match px[3] {
+        255 => luma(px),
+        a => 255 - mix(0, 255 - luma(px), a),
+    });
     GrayImage::from_raw(image.width(), image.height(), data.collect()).expect("same dimensions")
+}
+
+/// imageproc's `box_filter` (edges repeated, each pass's mean rounded down),
+/// with the vertical pass run row by row instead of column by column: the
+/// same bytes, 4–5× faster on a photo, where the column walk missed the cache.
+fn box_filter(image: &GrayImage, rx: u32, ry: u32) -> GrayImage {
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let (rx, ry) = (rx as usize, ry as usize);
+    let (kw, kh) = (2 * rx as u32 + 1, 2 * ry as u32 + 1);
+    let src = image.as_raw();
+    let mut horizontal = vec![0u8; w * h];
+    // Each row padded with its edge pixels, so the running sum needs no clamping.
+    let mut padded = vec![0u8; w + 2 * rx + 1];
+    for (row, out) in src.chunks_exact(w).zip(horizontal.chunks_exact_mut(w)) {
+        padded[..rx].fill(row[0]);
+        padded[rx..rx + w].copy_from_slice(row);
+        padded[rx + w..].fill(row[w - 1]);
+        let mut sum: u32 = padded[..2 * rx + 1].iter().map(|&v| u32::from(v)).sum();
+        for ((o, &add), &sub) in out.iter_mut().zip(&padded[2 * rx + 1..]).zip(&padded) {
+            *o = (sum / kw) as u8;
+            sum = sum + u32::from(add) - u32::from(sub);
+        }
+    }
+    let line = |y: isize| &horizontal[y.clamp(0, h as isize - 1) as usize * w..][..w];
+    let mut sums = vec![0u32; w];
+    for k in -(ry as isize)..=ry as isize {
+        sums.iter_mut().zip(line(k)).for_each(|(s, &v)| *s += u32::from(v));
+    }
+    let mut out = vec![0u8; w * h];
+    for (y, o) in out.chunks_exact_mut(w).enumerate() {
+        o.iter_mut().zip(&sums).for_each(|(o, &s)| *o = (s / kh) as u8);
+        let (add, sub) = (line((y + ry + 1) as isize), line(y as isize - ry as isize));
+        for ((s, &a), &b) in sums.iter_mut().zip(add).zip(sub) {
+            *s = *s + u32::from(a) - u32::from(b);
+        }
+    }
+    GrayImage::from_raw(w as u32, h as u32, out).expect("same dimensions")
 }
 
 /// Fraction of a unit cell covered by a disc of radius `r` (in cells) centred in it, clipped to the cell.
@@ -217,15 +256,17 @@ fn outline(image: &mut RgbaImage, ink: Option<Color>, threshold: Option<f32>, th
     let t = threshold.clamp(0.01, 1.0) * 1020.0;
     let mut ink_map = GrayImage::new(w as u32, h as u32);
     // Hand-rolled Sobel: imageproc's generic `sobel_gradients` alone takes ~23 ms at 1000², over the whole budget.
+    // Three-pixel windows of three rows, so the loop has no bounds checks and vectorises.
+    let inv = 1.0 / t;
     for y in 1..h.saturating_sub(1) {
-        let row = |dy: usize| &gray[(y + dy - 1) * w..(y + dy) * w];
-        let (up, mid, down) = (row(0), row(1), row(2));
-        for x in 1..w - 1 {
-            let p = |row: &[u8], dx: usize| row[x + dx - 1] as i32;
+        let row = |dy: usize| gray[(y + dy - 1) * w..(y + dy) * w].windows(3);
+        let out = &mut ink_map.as_mut()[y * w + 1..(y + 1) * w - 1];
+        for (o, ((up, mid), down)) in out.iter_mut().zip(row(0).zip(row(1)).zip(row(2))) {
+            let p = |row: &[u8], dx: usize| row[dx] as i32;
             let gx = p(up, 2) - p(up, 0) + 2 * (p(mid, 2) - p(mid, 0)) + p(down, 2) - p(down, 0);
             let gy = p(down, 0) - p(up, 0) + 2 * (p(down, 1) - p(up, 1)) + p(down, 2) - p(up, 2);
             let m = ((gx * gx + gy * gy) as f32).sqrt();
-            ink_map.as_mut()[y * w + x] = (((m - t) / t).clamp(0.0, 1.0) * 255.0) as u8;
+            *o = ((m * inv - 1.0).clamp(0.0, 1.0) * 255.0) as u8;
         }
     }
     // Sobel lines are already ~2 px wide; thicker lines grow them with a disc.
@@ -262,6 +303,18 @@ mod tests {
         { kind = "tint", color = "#E4002B", amount = 0.3 }, { kind = "halftone", cell = 8, angle = 15 },
         { kind = "posterize", levels = 4 }, { kind = "outline", threshold = 0.2, thickness = 3 },
         { kind = "tint", color = "#090909", amount = 2 }, { kind = "halftone", cell = 0, paper = "#FFD400" }"##;
+
+    #[test]
+    fn box_filter_gives_imageprocs_bytes() {
+        let image = GrayImage::from_fn(37, 23, |x, y| image::Luma([((x * 97 + y * 61) ^ (x * y)) as u8]));
+        for (rx, ry) in [(0, 0), (1, 1), (3, 2), (40, 30)] {
+            assert_eq!(
+                box_filter(&image, rx, ry),
+                imageproc::filter::box_filter(&image, rx, ry),
+                "{rx} {ry}"
+            );
+        }
+    }
 
     #[test]
     fn parses_manifest_and_rejects_bad_input() {

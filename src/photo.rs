@@ -227,10 +227,16 @@ fn resize(src: &RgbaImage, width: u32, height: u32, crop: Option<(f32, f32, f32,
         let (t, h) = inside(t, h, src.height());
         options = options.crop(l, t, w, h);
     }
+    // An opaque photo (every JPEG) needs no premultiplying before the filter
+    // and dividing after: a tenth of the resize time for one byte scan.
+    let opaque = src.as_raw().chunks_exact(4).fold(255, |a, px| a & px[3]) == 255;
+    options = options.use_alpha(!opaque);
+    thread_local! {
+        // Keeps its scratch buffers between photos instead of faulting in new ones.
+        static RESIZER: std::cell::RefCell<Resizer> = std::cell::RefCell::new(Resizer::new());
+    }
     // Both images are RGBA8, so the only possible error (pixel types differ) cannot happen.
-    Resizer::new()
-        .resize(src, &mut dst, &options)
-        .expect("RGBA8 to RGBA8 resize");
+    RESIZER.with_borrow_mut(|r| r.resize(src, &mut dst, &options).expect("RGBA8 to RGBA8 resize"));
     dst
 }
 

@@ -237,7 +237,8 @@ pub fn rasterize(
     drop(tree);
     // Demultiply in place: no second canvas-sized buffer.
     let mut data = pixmap.take();
-    for px in data.chunks_exact_mut(4) {
+    // Opaque pixels (most of a poster) are the same either way.
+    for px in data.chunks_exact_mut(4).filter(|px| px[3] != 255) {
         let c = tiny_skia::PremultipliedColorU8::from_rgba(px[0], px[1], px[2], px[3]).map_or([0, 0, 0, 0], |c| {
             let c = c.demultiply();
             [c.red(), c.green(), c.blue(), c.alpha()]
