@@ -118,7 +118,7 @@ fn main() {
         );
     }
     row(
-        "find faces (rustface, on a 480 px copy)",
+        "find faces (rustface, on a 400 px copy)",
         median(runs, || drop(affiche::face::find(&photo))),
     );
     row(

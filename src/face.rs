@@ -11,8 +11,11 @@ use image::{GrayImage, RgbaImage};
 use rustface::{ImageData, Model};
 
 /// Detection runs on a copy whose longer side is at most this many pixels: portrait faces
-/// stay far above the detector's 40 px window, and the cost stays flat for large photos.
-pub const MAX_SIDE: u32 = 480;
+/// stay far above the detector's 40 px window (a face a tenth of the photo's longer side is
+/// still found), and the cost stays flat for large photos. 400 rather than 480: a quarter
+/// less time (≈ 29 against 38 ms on the sample portraits) with the same faces found and
+/// scores as high; 360 or a coarser pyramid lowered the scores.
+pub const MAX_SIDE: u32 = 400;
 /// Focus used when neither a face nor any edge is found (the templates' default).
 pub const DEFAULT_FOCUS: [f32; 2] = [0.5, 0.4];
 /// The detector's sliding window: a smaller image cannot hold a face.
