@@ -28,7 +28,7 @@ struct Cli {
 enum Command {
     /// Render every row in every preset.
     #[command(
-        after_help = "Examples:\n  affiche render samples/campaign.toml\n  affiche render --template templates/hero --data people.csv --preset instagram-portrait --preset instagram-story --out out/"
+        after_help = "Examples:\n  affiche render samples/campaign.toml\n  affiche render --template templates/hero --data people.csv --preset instagram-portrait --preset instagram-story --out out/\n  affiche render samples/campaign.toml --format jpg --max-kb 500 --max-kb instagram-story=300\n    every preset within 500 kB, the story within 300 kB"
     )]
     Render(Inputs),
     /// Check template, data and photos without rendering; list every problem.
@@ -193,9 +193,11 @@ struct Inputs {
     /// Map a field to a column pattern, e.g. --field 'name={prenom} {nom}' (repeatable).
     #[arg(long = "field", value_parser = parse_field)]
     fields: Vec<(String, String)>,
-    /// File-size budget in kB for every preset: JPEG quality is lowered to fit; PNG/WebP over it get a warning.
-    #[arg(long, value_name = "KB")]
-    max_kb: Option<u32>,
+    /// File-size budget in kB: KB for every preset, PRESET=KB for one (repeatable; a preset's own
+    /// budget wins over the one for all). JPEG quality is lowered to fit; PNG/WebP over it get a
+    /// warning. Replaces the campaign file's max_kb.
+    #[arg(long, value_name = "KB|PRESET=KB", value_parser = parse_max_kb)]
+    max_kb: Vec<(Option<String>, u32)>,
     /// Alt-text pattern, e.g. 'Portrait de {name}, candidate dans {constituency}': written to a .txt beside each image.
     #[arg(long, value_name = "PATTERN")]
     alt: Option<String>,
@@ -226,7 +228,39 @@ fn parse_field(s: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("{s:?} is not FIELD=PATTERN"))
 }
 
+/// `500` → `(None, 500)`, for every preset; `instagram-story=300` → `(Some("instagram-story"), 300)`.
+fn parse_max_kb(s: &str) -> Result<(Option<String>, u32), String> {
+    let (preset, kb) = match s.split_once('=') {
+        Some((p, kb)) => (Some(p.trim().to_string()), kb),
+        None => (None, s),
+    };
+    let kb = kb
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not KB or PRESET=KB (e.g. 500 or instagram-story=300)"))?;
+    Ok((preset, kb))
+}
+
 impl Inputs {
+    /// The `--max-kb` flags as one budget; `None` when none was given.
+    fn max_kb(&self) -> Result<Option<affiche::delivery::MaxKb>, Error> {
+        let mut budget = affiche::delivery::MaxKb::default();
+        for (preset, kb) in &self.max_kb {
+            let earlier = match preset {
+                Some(p) => budget.presets.insert(p.clone(), *kb),
+                None => budget.all.replace(*kb),
+            };
+            if earlier.is_some() {
+                let what = preset.as_deref().unwrap_or("every preset");
+                return Err(Error::Campaign {
+                    path: "command line".into(),
+                    message: format!("--max-kb gives two budgets for {what}; give one"),
+                });
+            }
+        }
+        Ok((!self.max_kb.is_empty()).then_some(budget))
+    }
+
     fn campaign(&self) -> Result<Campaign, Error> {
         let flags = CampaignFile {
             template: self.template.clone(),
@@ -243,7 +277,7 @@ impl Inputs {
             fonts: (!self.fonts.is_empty()).then(|| self.fonts.clone()),
             system_fonts: self.system_fonts.then_some(true),
             shard: self.shard.clone(),
-            max_kb: self.max_kb.map(affiche::delivery::MaxKb::All),
+            max_kb: self.max_kb()?,
             alt: self.alt.clone(),
             credit: self.credit.clone(),
             overflow: self.overflow.map(|o| match o {
