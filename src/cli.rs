@@ -543,7 +543,9 @@ fn preview(
         println!("serving http://127.0.0.1:{}/ (Ctrl-C to stop)", s.port);
         std::io::stdout().flush()?;
     }
-    let mut watcher: Option<affiche::preview::Watcher> = None;
+    // What is watched, and the watcher: rebuilt when the campaign's own list changes
+    // (a campaign file fixed, or pointed at another template), so the watch follows it.
+    let mut watching: Option<(Vec<PathBuf>, affiche::preview::Watcher)> = None;
     loop {
         let start = Instant::now();
         let outcome = inputs.campaign().and_then(|c| {
@@ -551,7 +553,8 @@ fn preview(
             let poster = batch.preview(row, None)?;
             Ok((batch, poster))
         });
-        match outcome {
+        let failed = outcome.is_err();
+        let campaign = match outcome {
             Ok((batch, poster)) => {
                 let png = affiche::output::encode(&poster.image, Default::default());
                 let path = output.clone().unwrap_or_else(|| batch.campaign.out.join("preview.png"));
@@ -576,33 +579,47 @@ fn preview(
                 if let Some(s) = &server {
                     s.show(Some(png), message);
                 }
-                if watch && watcher.is_none() {
-                    let paths = batch.campaign.watched_paths(inputs.campaign.as_deref());
-                    let ignore = [path, batch.campaign.out.clone()];
-                    watcher = Some(affiche::preview::Watcher::new(&paths, &ignore)?);
-                }
+                Some(batch.campaign)
             }
             Err(e) if watch => {
-                // Mistakes (mid-edit or from the start) are shown and the watch goes on,
-                // as long as the campaign itself says what to watch; the last good image stays.
+                // Mistakes (mid-edit or from the very first render) are shown and the
+                // watch goes on; the last good image, if any, stays.
                 eprintln!("error: {e}");
                 if let Some(s) = &server {
                     s.show(None, format!("error: {e}"));
                 }
-                if watcher.is_none() {
-                    let campaign = inputs.campaign()?;
-                    let paths = campaign.watched_paths(inputs.campaign.as_deref());
-                    let ignore: Vec<PathBuf> = output.iter().cloned().chain([campaign.out]).collect();
-                    watcher = Some(affiche::preview::Watcher::new(&paths, &ignore)?);
-                    eprintln!("waiting for a change to {} file(s) or folder(s)…", paths.len());
+                match inputs.campaign() {
+                    Ok(c) => Some(c),
+                    // A campaign file that does not load names nothing else to watch: watch it alone.
+                    Err(_) if inputs.campaign.is_some() => None,
+                    // Flags alone that make no campaign cannot change while we wait.
+                    Err(_) => return Err(e.into()),
                 }
             }
             Err(e) => return Err(e.into()),
-        }
-        let Some(w) = watcher.as_ref().filter(|_| watch) else {
-            return Ok(ExitCode::SUCCESS);
         };
-        if w.wait(std::time::Duration::from_millis(150)).is_none() {
+        if !watch {
+            return Ok(ExitCode::SUCCESS);
+        }
+        let (paths, ignore): (Vec<PathBuf>, Vec<PathBuf>) = match &campaign {
+            Some(c) => (
+                c.watched_paths(inputs.campaign.as_deref()),
+                output.iter().cloned().chain([c.out.clone()]).collect(),
+            ),
+            None => (
+                inputs.campaign.iter().cloned().collect(),
+                output.iter().cloned().collect(),
+            ),
+        };
+        if watching.as_ref().is_none_or(|(watched, _)| *watched != paths) {
+            let watcher = affiche::preview::Watcher::new(&paths, &ignore)?;
+            watching = Some((paths, watcher));
+        }
+        let (paths, watcher) = watching.as_ref().expect("set above");
+        if failed {
+            eprintln!("waiting for a change to {} file(s) or folder(s)…", paths.len());
+        }
+        if watcher.wait(std::time::Duration::from_millis(150)).is_none() {
             return Ok(ExitCode::SUCCESS);
         }
     }
