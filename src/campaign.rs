@@ -223,20 +223,21 @@ impl Campaign {
         if own.is_dir() && !fonts.contains(&own) {
             fonts.push(own);
         }
-        if let Some(MaxKb::PerPreset(budgets)) = &file.max_kb {
+        if let Some(MaxKb { presets: budgets, .. }) = &file.max_kb {
             let names: Vec<&str> = presets.iter().map(|p| p.name).collect();
             let names = if names.is_empty() { vec!["template"] } else { names };
             if let Some(unknown) = budgets.keys().find(|k| !names.contains(&k.as_str())) {
                 let listed = names.join(", ");
                 return Err(err(format!(
-                    "max_kb names {unknown:?}, which this campaign does not render; its presets are {listed}"
+                    "max_kb (--max-kb) names {unknown:?}, which this campaign does not render; its presets are {listed}"
                 )));
             }
         }
-        if file.max_kb.as_ref().is_some_and(|m| match m {
-            MaxKb::All(kb) => *kb == 0,
-            MaxKb::PerPreset(map) => map.values().any(|kb| *kb == 0),
-        }) {
+        if file
+            .max_kb
+            .as_ref()
+            .is_some_and(|m| m.all == Some(0) || m.presets.values().any(|kb| *kb == 0))
+        {
             return Err(err("max_kb must be at least 1 (kB)".into()));
         }
         Ok(Campaign {
@@ -318,6 +319,17 @@ mod tests {
             "{e}"
         );
         assert!(load("max_kb = 0\n").unwrap_err().to_string().contains("at least 1"));
+        // Flags may give both: the preset's own budget wins for it.
+        let flags = CampaignFile {
+            max_kb: Some(MaxKb {
+                all: Some(500),
+                presets: [("instagram-story".to_string(), 300)].into(),
+            }),
+            ..Default::default()
+        };
+        let c = Campaign::resolve(CampaignFile::load(&path).unwrap().overridden_by(flags), &path).unwrap();
+        assert_eq!(c.delivery.budget_for("instagram-story"), Some(300_000));
+        assert_eq!(c.delivery.budget_for("x-post"), Some(500_000));
     }
 
     #[test]

@@ -28,7 +28,7 @@ struct Cli {
 enum Command {
     /// Render every row in every preset.
     #[command(
-        after_help = "Examples:\n  affiche render samples/campaign.toml\n  affiche render --template templates/hero --data people.csv --preset instagram-portrait --preset instagram-story --out out/"
+        after_help = "Examples:\n  affiche render samples/campaign.toml\n  affiche render --template templates/hero --data people.csv --preset instagram-portrait --preset instagram-story --out out/\n  affiche render samples/campaign.toml --format jpg --max-kb 500 --max-kb instagram-story=300\n    every preset within 500 kB, the story within 300 kB"
     )]
     Render(Inputs),
     /// Check template, data and photos without rendering; list every problem.
@@ -193,9 +193,11 @@ struct Inputs {
     /// Map a field to a column pattern, e.g. --field 'name={prenom} {nom}' (repeatable).
     #[arg(long = "field", value_parser = parse_field)]
     fields: Vec<(String, String)>,
-    /// File-size budget in kB for every preset: JPEG quality is lowered to fit; PNG/WebP over it get a warning.
-    #[arg(long, value_name = "KB")]
-    max_kb: Option<u32>,
+    /// File-size budget in kB: KB for every preset, PRESET=KB for one (repeatable; a preset's own
+    /// budget wins over the one for all). JPEG quality is lowered to fit; PNG/WebP over it get a
+    /// warning. Replaces the campaign file's max_kb.
+    #[arg(long, value_name = "KB|PRESET=KB", value_parser = parse_max_kb)]
+    max_kb: Vec<(Option<String>, u32)>,
     /// Alt-text pattern, e.g. 'Portrait de {name}, candidate dans {constituency}': written to a .txt beside each image.
     #[arg(long, value_name = "PATTERN")]
     alt: Option<String>,
@@ -226,7 +228,39 @@ fn parse_field(s: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("{s:?} is not FIELD=PATTERN"))
 }
 
+/// `500` → `(None, 500)`, for every preset; `instagram-story=300` → `(Some("instagram-story"), 300)`.
+fn parse_max_kb(s: &str) -> Result<(Option<String>, u32), String> {
+    let (preset, kb) = match s.split_once('=') {
+        Some((p, kb)) => (Some(p.trim().to_string()), kb),
+        None => (None, s),
+    };
+    let kb = kb
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not KB or PRESET=KB (e.g. 500 or instagram-story=300)"))?;
+    Ok((preset, kb))
+}
+
 impl Inputs {
+    /// The `--max-kb` flags as one budget; `None` when none was given.
+    fn max_kb(&self) -> Result<Option<affiche::delivery::MaxKb>, Error> {
+        let mut budget = affiche::delivery::MaxKb::default();
+        for (preset, kb) in &self.max_kb {
+            let earlier = match preset {
+                Some(p) => budget.presets.insert(p.clone(), *kb),
+                None => budget.all.replace(*kb),
+            };
+            if earlier.is_some() {
+                let what = preset.as_deref().unwrap_or("every preset");
+                return Err(Error::Campaign {
+                    path: "command line".into(),
+                    message: format!("--max-kb gives two budgets for {what}; give one"),
+                });
+            }
+        }
+        Ok((!self.max_kb.is_empty()).then_some(budget))
+    }
+
     fn campaign(&self) -> Result<Campaign, Error> {
         let flags = CampaignFile {
             template: self.template.clone(),
@@ -243,7 +277,7 @@ impl Inputs {
             fonts: (!self.fonts.is_empty()).then(|| self.fonts.clone()),
             system_fonts: self.system_fonts.then_some(true),
             shard: self.shard.clone(),
-            max_kb: self.max_kb.map(affiche::delivery::MaxKb::All),
+            max_kb: self.max_kb()?,
             alt: self.alt.clone(),
             credit: self.credit.clone(),
             overflow: self.overflow.map(|o| match o {
@@ -509,7 +543,9 @@ fn preview(
         println!("serving http://127.0.0.1:{}/ (Ctrl-C to stop)", s.port);
         std::io::stdout().flush()?;
     }
-    let mut watcher: Option<affiche::preview::Watcher> = None;
+    // What is watched, and the watcher: rebuilt when the campaign's own list changes
+    // (a campaign file fixed, or pointed at another template), so the watch follows it.
+    let mut watching: Option<(Vec<PathBuf>, affiche::preview::Watcher)> = None;
     loop {
         let start = Instant::now();
         let outcome = inputs.campaign().and_then(|c| {
@@ -517,7 +553,8 @@ fn preview(
             let poster = batch.preview(row, None)?;
             Ok((batch, poster))
         });
-        match outcome {
+        let failed = outcome.is_err();
+        let campaign = match outcome {
             Ok((batch, poster)) => {
                 let png = affiche::output::encode(&poster.image, Default::default());
                 let path = output.clone().unwrap_or_else(|| batch.campaign.out.join("preview.png"));
@@ -542,33 +579,47 @@ fn preview(
                 if let Some(s) = &server {
                     s.show(Some(png), message);
                 }
-                if watch && watcher.is_none() {
-                    let paths = batch.campaign.watched_paths(inputs.campaign.as_deref());
-                    let ignore = [path, batch.campaign.out.clone()];
-                    watcher = Some(affiche::preview::Watcher::new(&paths, &ignore)?);
-                }
+                Some(batch.campaign)
             }
             Err(e) if watch => {
-                // Mistakes (mid-edit or from the start) are shown and the watch goes on,
-                // as long as the campaign itself says what to watch; the last good image stays.
+                // Mistakes (mid-edit or from the very first render) are shown and the
+                // watch goes on; the last good image, if any, stays.
                 eprintln!("error: {e}");
                 if let Some(s) = &server {
                     s.show(None, format!("error: {e}"));
                 }
-                if watcher.is_none() {
-                    let campaign = inputs.campaign()?;
-                    let paths = campaign.watched_paths(inputs.campaign.as_deref());
-                    let ignore: Vec<PathBuf> = output.iter().cloned().chain([campaign.out]).collect();
-                    watcher = Some(affiche::preview::Watcher::new(&paths, &ignore)?);
-                    eprintln!("waiting for a change to {} file(s) or folder(s)…", paths.len());
+                match inputs.campaign() {
+                    Ok(c) => Some(c),
+                    // A campaign file that does not load names nothing else to watch: watch it alone.
+                    Err(_) if inputs.campaign.is_some() => None,
+                    // Flags alone that make no campaign cannot change while we wait.
+                    Err(_) => return Err(e.into()),
                 }
             }
             Err(e) => return Err(e.into()),
-        }
-        let Some(w) = watcher.as_ref().filter(|_| watch) else {
-            return Ok(ExitCode::SUCCESS);
         };
-        if w.wait(std::time::Duration::from_millis(150)).is_none() {
+        if !watch {
+            return Ok(ExitCode::SUCCESS);
+        }
+        let (paths, ignore): (Vec<PathBuf>, Vec<PathBuf>) = match &campaign {
+            Some(c) => (
+                c.watched_paths(inputs.campaign.as_deref()),
+                output.iter().cloned().chain([c.out.clone()]).collect(),
+            ),
+            None => (
+                inputs.campaign.iter().cloned().collect(),
+                output.iter().cloned().collect(),
+            ),
+        };
+        if watching.as_ref().is_none_or(|(watched, _)| *watched != paths) {
+            let watcher = affiche::preview::Watcher::new(&paths, &ignore)?;
+            watching = Some((paths, watcher));
+        }
+        let (paths, watcher) = watching.as_ref().expect("set above");
+        if failed {
+            eprintln!("waiting for a change to {} file(s) or folder(s)…", paths.len());
+        }
+        if watcher.wait(std::time::Duration::from_millis(150)).is_none() {
             return Ok(ExitCode::SUCCESS);
         }
     }

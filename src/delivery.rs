@@ -17,14 +17,50 @@ use crate::output::{self, Encoding, Format, encode_at};
 /// Lowest JPEG quality tried to fit a budget: below it, posters look blocky.
 pub const MIN_QUALITY: u8 = 40;
 
-/// A file-size budget in kB (1000 bytes): one for every preset, or per preset.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A file-size budget in kB (1000 bytes): one for every preset, per preset,
+/// or both (the command line's `--max-kb 500 --max-kb instagram-story=300`),
+/// a preset's own budget winning over the one for all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "MaxKbKey")]
+pub struct MaxKb {
+    /// Budget of every preset not named in `presets`.
+    pub all: Option<u32>,
+    /// Budgets of the presets named (`template` when the campaign has none).
+    pub presets: BTreeMap<String, u32>,
+}
+
+/// The two spellings of the campaign file's `max_kb` key.
+#[derive(Deserialize)]
 #[serde(untagged)]
-pub enum MaxKb {
+enum MaxKbKey {
     /// `max_kb = 500`: every preset.
     All(u32),
     /// `[max_kb]` with `instagram-story = 500`: the presets named; others have no budget.
     PerPreset(BTreeMap<String, u32>),
+}
+
+impl From<MaxKbKey> for MaxKb {
+    fn from(key: MaxKbKey) -> MaxKb {
+        match key {
+            MaxKbKey::All(kb) => MaxKb::all(kb),
+            MaxKbKey::PerPreset(presets) => MaxKb { all: None, presets },
+        }
+    }
+}
+
+impl MaxKb {
+    /// The same budget for every preset.
+    pub fn all(kb: u32) -> MaxKb {
+        MaxKb {
+            all: Some(kb),
+            presets: BTreeMap::new(),
+        }
+    }
+
+    /// The budget in kB for `preset`: its own, else the one for all.
+    pub fn for_preset(&self, preset: &str) -> Option<u32> {
+        self.presets.get(preset).copied().or(self.all)
+    }
 }
 
 /// How posters are delivered, besides their format.
@@ -42,10 +78,7 @@ pub struct Delivery {
 impl Delivery {
     /// The budget in bytes for a preset (or `template`), if any.
     pub fn budget_for(&self, preset: &str) -> Option<usize> {
-        let kb = match self.max_kb.as_ref()? {
-            MaxKb::All(kb) => *kb,
-            MaxKb::PerPreset(map) => *map.get(preset)?,
-        };
+        let kb = self.max_kb.as_ref()?.for_preset(preset)?;
         Some(kb as usize * 1000)
     }
 }
@@ -209,12 +242,15 @@ mod tests {
     #[test]
     fn budgets_apply_to_all_presets_or_to_those_named() {
         let all = Delivery {
-            max_kb: Some(MaxKb::All(500)),
+            max_kb: Some(MaxKb::all(500)),
             ..Default::default()
         };
         assert_eq!(all.budget_for("x-post"), Some(500_000));
         let one = Delivery {
-            max_kb: Some(MaxKb::PerPreset([("instagram-story".to_string(), 300)].into())),
+            max_kb: Some(MaxKb {
+                all: None,
+                presets: [("instagram-story".to_string(), 300)].into(),
+            }),
             ..Default::default()
         };
         assert_eq!(one.budget_for("instagram-story"), Some(300_000));

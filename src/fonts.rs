@@ -96,6 +96,32 @@ impl Fonts {
         })
     }
 
+    /// `builtin` (font bytes compiled into the binary), then the fonts under
+    /// whichever of `dirs` can be read; `builtin`'s family draws unstyled text.
+    /// For the contact sheet's labels, which must draw even with no font folder
+    /// at hand: a folder that is missing or unreadable only loses its fallbacks.
+    pub(crate) fn with_builtin(builtin: &[u8], dirs: &[PathBuf]) -> Fonts {
+        let mut db = fontdb::Database::new();
+        db.load_font_data(builtin.to_vec());
+        let default_family = db
+            .faces()
+            .next()
+            .and_then(|f| f.families.first())
+            .map(|f| f.0.clone())
+            .unwrap_or_default();
+        let mut hasher = blake3::Hasher::new();
+        for dir in dirs.iter().filter(|d| d.is_dir()) {
+            let _ = load_dir(&mut db, dir, &mut hasher);
+        }
+        db.set_sans_serif_family(&default_family);
+        Fonts {
+            db: Arc::new(db),
+            default_family,
+            fingerprint: *hasher.finalize().as_bytes(),
+            pdf_db: Arc::default(),
+        }
+    }
+
     /// Whether a family (or a generic name such as `sans-serif`) can be drawn.
     pub fn has_family(&self, family: &str) -> bool {
         is_generic(family) || has_family(&self.db, family)

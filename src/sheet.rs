@@ -4,11 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use ab_glyph::{Font, FontArc, PxScale, ScaleFont};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{Rgba, RgbaImage};
-use imageproc::drawing::{draw_filled_rect_mut, draw_text_mut, text_size};
+use imageproc::drawing::draw_filled_rect_mut;
 use imageproc::rect::Rect;
+
+use resvg::{tiny_skia, usvg};
 
 use crate::error::{Error, Result};
 use crate::report::{Entry, Report, Status};
@@ -79,7 +80,7 @@ pub fn compose(report: &Report, dir: &Path, options: &SheetOptions) -> Result<Ve
             ),
         });
     }
-    let fonts = LabelFonts::load(&options.fonts);
+    let fonts = Labels::load(&options.fonts);
     let (pw, ph) = crate::preset::Preset::find(&preset).map_or((1080, 1080), |p| (p.width, p.height));
     let tw = options.width.max(32);
     let th = (u64::from(tw) * u64::from(ph) / u64::from(pw)).max(1) as u32;
@@ -141,42 +142,64 @@ fn thumbnail(dir: &Path, e: &Entry, w: u32, h: u32) -> std::result::Result<RgbaI
     Ok(thumb)
 }
 
-/// The label font first, then the fallback fonts, for one text at a time.
-struct LabelFonts(Vec<FontArc>);
+/// Labels set by usvg and drawn by resvg like the posters' own text: shaped
+/// (Arabic letters join), in bidi order, and with the fallback fonts for the
+/// characters the label font lacks.
+struct Labels {
+    options: usvg::Options<'static>,
+    family: String,
+}
 
-impl LabelFonts {
-    fn load(dirs: &[PathBuf]) -> LabelFonts {
-        let mut fonts = vec![FontArc::try_from_slice(LABEL_FONT).expect("the built-in font parses")];
-        for dir in dirs {
-            let mut files: Vec<PathBuf> = walk(dir);
-            files.sort();
-            fonts.extend(
-                files
-                    .into_iter()
-                    .filter_map(|f| FontArc::try_from_vec(std::fs::read(f).ok()?).ok()),
-            );
+/// The label font's em over its line height (hhea: 2048 units per em, ascender
+/// 1900, descender -500): label sizes are line heights in pixels, as they were
+/// when labels were drawn glyph by glyph, so a size keeps its look.
+const EM_PER_LINE: f32 = 2048.0 / 2400.0;
+/// The label font's ascender over its line height: the baseline under a label's top.
+const ASCENT_PER_LINE: f32 = 1900.0 / 2400.0;
+
+/// A label set by usvg, and where its ink lies relative to its origin (x, baseline).
+struct Set {
+    tree: usvg::Tree,
+    ink: usvg::Rect,
+}
+
+impl Labels {
+    fn load(dirs: &[PathBuf]) -> Labels {
+        let fonts = crate::fonts::Fonts::with_builtin(LABEL_FONT, dirs);
+        Labels {
+            family: fonts.default_family.clone(),
+            options: fonts.usvg_options(&[]),
         }
-        LabelFonts(fonts)
     }
 
-    /// `text` cut into runs of the first font that has each character.
-    fn runs<'a>(&'a self, text: &str) -> Vec<(&'a FontArc, String)> {
-        let mut runs: Vec<(&FontArc, String)> = Vec::new();
-        for c in text.chars() {
-            let font = self.0.iter().find(|f| f.glyph_id(c).0 != 0).unwrap_or(&self.0[0]);
-            match runs.last_mut() {
-                Some((f, s)) if std::ptr::eq(*f, font) => s.push(c),
-                _ => runs.push((font, c.to_string())),
-            }
+    /// `text` at `size` (line height in pixels), its origin at (`pad`, `pad`) of
+    /// a canvas wide enough for `max` pixels of ink; `None` when it has no ink.
+    fn set(&self, text: &str, size: f32, colour: Rgba<u8>, max: u32) -> Option<Set> {
+        let pad = size.ceil();
+        let [r, g, b, _] = colour.0;
+        let doc = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\">\
+             <text x=\"{pad}\" y=\"{pad}\" font-family=\"{family}\" font-weight=\"700\" font-size=\"{em}\" \
+             fill=\"rgb({r},{g},{b})\" xml:space=\"preserve\">{text}</text></svg>",
+            w = max as f32 + 4.0 * pad,
+            h = 3.0 * pad,
+            family = crate::fill::escape(&self.family),
+            em = size * EM_PER_LINE,
+            text = crate::fill::escape(text),
+        );
+        let tree = usvg::Tree::from_str(&doc, &self.options).ok()?;
+        let ink = tree.root().abs_bounding_box();
+        if !tree.root().has_children() || ink.width() <= 0.0 {
+            return None;
         }
-        runs
+        let ink = usvg::Rect::from_xywh(ink.x() - pad, ink.y() - pad, ink.width(), ink.height())?;
+        Some(Set { tree, ink })
     }
 
+    /// Width of `text`'s ink at `size`, in whole pixels.
     fn width(&self, text: &str, size: f32) -> u32 {
-        self.runs(text)
-            .iter()
-            .map(|(f, s)| text_size(PxScale::from(size), *f, s).0)
-            .sum()
+        // The canvas only bounds what is drawn, not what is measured.
+        self.set(text, size, INK, 0).map_or(0, |s| s.ink.width().ceil() as u32)
     }
 
     /// The text as large as `size` and as much of it as fits in `max` pixels.
@@ -192,18 +215,27 @@ impl LabelFonts {
         (t, size)
     }
 
-    /// Draws `text` with its top at `y`, runs on one baseline.
+    /// Draws `text` with its top at `y` and its ink from `x`.
     #[allow(clippy::too_many_arguments)]
     fn draw(&self, img: &mut RgbaImage, text: &str, x: i32, y: i32, size: f32, colour: Rgba<u8>, max: u32) {
         let (text, size) = self.fitted(text, size, max);
-        let scale = PxScale::from(size);
-        let baseline = y as f32 + self.0[0].as_scaled(scale).ascent();
-        let mut x = x;
-        for (font, run) in self.runs(&text) {
-            let top = (baseline - font.as_scaled(scale).ascent()).round() as i32;
-            draw_text_mut(img, colour, x, top, scale, font, &run);
-            x += text_size(scale, font, &run).0 as i32;
-        }
+        let Some(set) = self.set(&text, size, colour, max) else {
+            return;
+        };
+        let size_px = set.tree.size().to_int_size();
+        let Some(mut pixmap) = tiny_skia::Pixmap::new(size_px.width(), size_px.height()) else {
+            return;
+        };
+        resvg::render(&set.tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+        let label = RgbaImage::from_fn(pixmap.width(), pixmap.height(), |px, py| {
+            let c = pixmap.pixel(px, py).expect("inside the pixmap").demultiply();
+            Rgba([c.red(), c.green(), c.blue(), c.alpha()])
+        });
+        // The canvas's origin (pad, pad) goes to (ink's left edge at x, baseline under y).
+        let pad = size.ceil();
+        let left = x as f32 - set.ink.x() - pad;
+        let top = y as f32 + size * ASCENT_PER_LINE - pad;
+        image::imageops::overlay(img, &label, left.round() as i64, top.round() as i64);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -212,26 +244,6 @@ impl LabelFonts {
         let left = x + (w.saturating_sub(self.width(&fitted, size))) / 2;
         self.draw(img, &fitted, left as i32, y as i32, size, colour, w);
     }
-}
-
-/// Font files (`.ttf`, `.otf`) under `dir`.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for path in entries.filter_map(|e| Some(e.ok()?.path())) {
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("ttf") || e.eq_ignore_ascii_case("otf"))
-        {
-            out.push(path);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -300,10 +312,56 @@ mod tests {
 
     #[test]
     fn long_names_are_shrunk_then_cut_to_their_tile() {
-        let fonts = LabelFonts::load(&[]);
+        let fonts = Labels::load(&[]);
         let (t, size) = fonts.fitted("Marie-Éléonore DE LA TOUR D'AUVERGNE-LAURAGUAIS", 19.0, 120);
         assert!(t.ends_with('…') && size < 19.0, "{t} at {size}");
         assert!(fonts.width(&t, size) <= 120);
         assert_eq!(fonts.fitted("Léa ROY", 19.0, 120), ("Léa ROY".to_string(), 19.0));
+    }
+
+    /// The constants that turn a label size into an em and a baseline are the label font's own.
+    #[test]
+    fn label_metrics_are_the_label_fonts() {
+        use ab_glyph::Font;
+        let font = ab_glyph::FontRef::try_from_slice(LABEL_FONT).unwrap();
+        let upem = font.units_per_em().unwrap();
+        let line = font.ascent_unscaled() - font.descent_unscaled();
+        assert!((EM_PER_LINE - upem / line).abs() < 1e-4, "{upem} / {line}");
+        assert!((ASCENT_PER_LINE - font.ascent_unscaled() / line).abs() < 1e-4);
+    }
+
+    /// Arabic names are shaped: the letters of محمد join into one stroke
+    /// (drawn glyph by glyph, as labels once were, each letter would take its
+    /// isolated form and stand apart), from the Arabic fallback font rather than
+    /// the label font's missing-glyph boxes.
+    #[test]
+    fn arabic_labels_are_shaped_from_the_fallback_font() {
+        let labels = Labels::load(&[PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fonts")]);
+        // Columns of ink from the leftmost to the rightmost, and how many of those are blank.
+        let draw = |text: &str| {
+            let mut img = RgbaImage::from_pixel(200, 60, Rgba([255, 255, 255, 255]));
+            labels.draw(&mut img, text, 10, 5, 40.0, INK, 180);
+            let inked: Vec<bool> = (0..img.width())
+                .map(|x| (0..img.height()).any(|y| img.get_pixel(x, y)[0] < 128))
+                .collect();
+            let left = inked.iter().position(|&i| i).expect("some ink");
+            let right = inked.iter().rposition(|&i| i).unwrap();
+            let gaps = inked[left..=right].iter().filter(|&&i| !i).count();
+            (img, left, right, gaps)
+        };
+        let (joined, left, right, gaps) = draw("محمد");
+        let word = labels.width("محمد", 40.0);
+        assert!(word > 40, "the word is drawn ({word} px)");
+        assert_eq!(gaps, 0, "the letters join: no blank column in {left}..={right}");
+        assert!((9..=11).contains(&left), "ink starts at {left}, asked for 10");
+        assert!(
+            right - left < word as usize + 1,
+            "ink {left}..={right} for a {word} px word"
+        );
+        // The same letters kept apart by zero-width non-joiners: isolated forms,
+        // with blank columns between them; the check above can tell them apart.
+        let (apart, _, _, gaps) = draw("م\u{200C}ح\u{200C}م\u{200C}د");
+        assert!(gaps >= 3, "isolated letters stand apart ({gaps} blank columns)");
+        assert!(joined != apart);
     }
 }

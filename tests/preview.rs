@@ -198,6 +198,60 @@ fn watch_waits_for_a_broken_template_to_be_fixed() {
     eventually("the render once the template is fixed", || png.exists());
 }
 
+#[test]
+fn watch_waits_for_a_broken_campaign_file_then_follows_the_template() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let toml = d.join("samples/campaign.toml");
+    let good = std::fs::read(&toml).unwrap();
+    std::fs::write(&toml, "template = [\n").unwrap();
+    let png = d.join("p.png");
+    let mut child = affiche(d)
+        .args([
+            "preview",
+            "samples/campaign.toml",
+            "--preset",
+            "instagram-story",
+            "--watch",
+        ])
+        .args(["--output", "p.png"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
+    let _child = Killed(child);
+    // The TOML error spans several lines (it quotes the file); then the watch says what it waits for.
+    let mut message = Vec::new();
+    let waiting = loop {
+        let line = errors.next().unwrap().unwrap();
+        if line.starts_with("waiting") {
+            break line;
+        }
+        message.push(line);
+    };
+    assert!(
+        message[0].starts_with("error: ") && message[0].contains("campaign.toml"),
+        "{message:?}"
+    );
+    assert!(waiting.starts_with("waiting for a change to 1 file"), "{waiting}");
+    // The reader stays alive (in `errors`) so the child never writes to a closed pipe.
+    assert!(!png.exists());
+    std::fs::write(&toml, good).unwrap();
+    eventually("the render once the campaign is fixed", || png.exists());
+    // Only the campaign file was watched while it was broken: now its template is too.
+    let first = std::fs::read(&png).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    edit_accent(d);
+    eventually("a render after the template is saved", || {
+        std::fs::read(&png).is_ok_and(|b| b != first)
+    });
+    assert!(
+        count_colour(&png, [0, 0xC0, 0xFF]) > 1000,
+        "the new accent colour is drawn"
+    );
+}
+
 /// One HTTP/1.0 GET on 127.0.0.1: (status line, body).
 fn get(port: u16, path: &str) -> (String, Vec<u8>) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -274,6 +328,31 @@ fn serve_shows_the_latest_render_and_its_version() {
     std::fs::write(&svg, "<svg").unwrap();
     eventually("an error version", || version().starts_with("3\nerror"));
     assert_eq!(get(port, "/poster.png").1, png);
+}
+
+/// A first render that fails (row 2's photo is missing) is shown on the page,
+/// with no poster yet; putting the photo back renders it.
+#[test]
+fn serve_shows_a_failed_first_render_then_the_fix() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let photo = d.join("samples/photos/photographer-gray.png");
+    let aside = d.join("photographer-gray.png");
+    std::fs::rename(&photo, &aside).unwrap();
+    let (_child, _lines, port) = serve(d);
+    let version = || String::from_utf8(get(port, "/version").1).unwrap();
+    eventually("the first outcome", || !version().starts_with("0\n"));
+    let shown = version();
+    assert!(
+        shown.starts_with("1\nerror: ") && shown.contains("photographer-gray.png"),
+        "{shown}"
+    );
+    assert!(get(port, "/poster.png").1.is_empty(), "no poster yet");
+    std::thread::sleep(Duration::from_millis(500));
+    std::fs::rename(&aside, &photo).unwrap();
+    eventually("a render once the photo is back", || version().starts_with("2\nrow 2"));
+    let img = image::load_from_memory(&get(port, "/poster.png").1).unwrap();
+    assert_eq!((img.width(), img.height()), (1600, 900));
 }
 
 /// The preview page in a real headless Chromium (installed and required by

@@ -179,6 +179,55 @@ fn copyright(bytes: &[u8]) -> Option<String> {
     }
 }
 
+/// `--max-kb x-post=350` with a global `--max-kb 2000`: x-post posters are lowered
+/// to fit 350 kB, the square ones keep quality 90 (their 2000 kB is ample); a preset
+/// the run does not render is a configuration error naming it and the valid ones.
+#[test]
+fn max_kb_per_preset_on_the_command_line_wins_for_that_preset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = two_rows(tmp.path());
+    let out = tmp.path().join("out");
+    let mut args = vec!["render"];
+    args.extend(sample_flags(s(&data), s(&out)));
+    args.extend(["--preset", "x-post", "--preset", "instagram-square", "--format", "jpg"]);
+    let mut unknown = args.clone();
+    args.extend(["--max-kb", "x-post=350", "--max-kb", "2000"]);
+    affiche(&args).expect(0);
+    let r = report(&out);
+    let entries = r["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+    for e in entries {
+        let name = e["output"].as_str().unwrap();
+        let size = std::fs::metadata(out.join(name)).unwrap().len();
+        match e["preset"].as_str().unwrap() {
+            "x-post" => {
+                // These posters are 490–680 kB at quality 90: the report says it was lowered.
+                assert!(size <= 350_000, "{name}: {size} bytes over 350 kB");
+                let q = e["quality"].as_u64().expect("quality lowered to fit");
+                assert!((40..90).contains(&q), "{name}: quality {q}");
+            }
+            "instagram-square" => {
+                assert!(e["quality"].is_null(), "{name}: {}", e["quality"]);
+                assert!(size > 350_000, "{name}: {size} bytes, as if the x-post budget applied");
+            }
+            other => panic!("unexpected preset {other}"),
+        }
+        assert!(!e["warnings"].to_string().contains("budget"), "{e}");
+    }
+
+    unknown.extend(["--max-kb", "instagram-stories=300"]);
+    let run = affiche(&unknown).expect(2);
+    assert!(
+        run.stderr.contains("\"instagram-stories\"") && run.stderr.contains("x-post, instagram-square"),
+        "{}",
+        run.stderr
+    );
+    unknown.extend(["--max-kb", "instagram-stories=200"]);
+    assert!(affiche(&unknown).expect(2).stderr.contains("two budgets"));
+    unknown.extend(["--max-kb", "x-post=lots"]);
+    assert!(affiche(&unknown).expect(2).stderr.contains("PRESET=KB"));
+}
+
 #[test]
 fn jpegs_fit_the_size_budget_with_alt_text_and_only_the_credit_as_metadata() {
     let tmp = tempfile::tempdir().unwrap();
