@@ -106,9 +106,9 @@ impl Cache {
     }
 }
 
-/// Draws the element holding `field`'s photo twice, with a transparent and
-/// with a white photo: the first must leave nothing, the second's alpha is
-/// the window.
+/// The window of `field`'s photo: its element checked (only the photo, under
+/// groups that change nothing but alpha, drawn 1:1), then drawn with a white
+/// photo, whose alpha is the window.
 fn find(
     field: &str,
     (w, h): (u32, u32),
@@ -117,78 +117,60 @@ fn find(
     parse: impl Fn(Arc<Vec<u8>>) -> Option<usvg::Tree>,
 ) -> Option<Window> {
     let id = image_id(field);
-    let photo_of = |v: u8| {
-        Arc::new(crate::output::encode_png_stored(&RgbaImage::from_pixel(
-            pw,
-            ph,
-            image::Rgba([v; 4]),
-        )))
-    };
-    let draw = |stand_in: &Arc<Vec<u8>>| -> Option<tiny_skia::Pixmap> {
-        let tree = parse(stand_in.clone())?;
-        let node = tree.root().children().iter().find(|n| holds(n, &id))?;
-        if !plain_path(node, &id) {
-            return None;
-        }
-        let image = find_image(node, &id)?;
-        // 1:1 and axis-aligned on the output, or the copy would not be exact.
-        let t = transform.pre_concat(image.abs_transform());
-        let size = image.size();
-        let fits = t.kx.abs() < 1e-4
-            && t.ky.abs() < 1e-4
-            && ((t.sx * size.width()) - pw as f32).abs() < 0.75
-            && ((t.sy * size.height()) - ph as f32).abs() < 0.75
-            && (t.sx - 1.0).abs() < 0.01
-            && (t.sy - 1.0).abs() < 0.01;
-        if !fits {
-            return None;
-        }
-        let mut pixmap = tiny_skia::Pixmap::new(w, h)?;
-        draw_node(node, transform, &mut pixmap);
-        Some(pixmap)
-    };
-    let empty = draw(&photo_of(0))?;
-    if empty.data().iter().any(|&b| b != 0) {
-        return None; // the element draws something besides the photo
-    }
-    let stand_in = photo_of(255);
-    let white = draw(&stand_in)?;
+    let white = image::Rgba([255; 4]);
+    let stand_in = Arc::new(crate::output::encode_png_stored(&RgbaImage::from_pixel(pw, ph, white)));
     let tree = parse(stand_in.clone())?;
     let node = tree.root().children().iter().find(|n| holds(n, &id))?;
-    let t = transform.pre_concat(find_image(node, &id)?.abs_transform());
-    let at = (t.tx.round() as i32, t.ty.round() as i32);
-    // The covered rectangle, cropped to what shows.
-    let alpha_at = |x: u32, y: u32| white.data()[((y * w + x) * 4 + 3) as usize];
-    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
-    for y in 0..h {
-        for x in 0..w {
-            if alpha_at(x, y) != 0 {
-                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x + 1), y1.max(y + 1));
-            }
-        }
-    }
-    if x0 >= x1 {
+    // Nothing but the photo in the element, and nothing around it but alpha.
+    if !plain_path(node, &id) || !only_images(node) {
         return None;
     }
-    let alpha = (y0..y1)
-        .flat_map(|y| (x0..x1).map(move |x| (x, y)))
-        .map(|(x, y)| alpha_at(x, y))
-        .collect();
+    let image = find_image(node, &id)?;
+    // 1:1 and axis-aligned on the output, or the copy would not be exact.
+    let t = transform.pre_concat(image.abs_transform());
+    let size = image.size();
+    let fits = t.kx.abs() < 1e-4
+        && t.ky.abs() < 1e-4
+        && ((t.sx * size.width()) - pw as f32).abs() < 0.75
+        && ((t.sy * size.height()) - ph as f32).abs() < 0.75
+        && (t.sx - 1.0).abs() < 0.01
+        && (t.sy - 1.0).abs() < 0.01;
+    if !fits {
+        return None;
+    }
+    let at = (t.tx.round() as i32, t.ty.round() as i32);
+    // Drawn with the white photo on a canvas the size of the element's box
+    // only (a print poster's whole canvas is hundreds of MB): its alpha is
+    // the window.
+    let bbox = node.abs_layer_bounding_box()?.transform(transform)?.to_int_rect();
+    let (x0, y0) = (bbox.x().max(0), bbox.y().max(0));
+    let x1 = (bbox.x() + bbox.width() as i32).min(w as i32);
+    let y1 = (bbox.y() + bbox.height() as i32).min(h as i32);
+    if x0 >= x1 || y0 >= y1 {
+        return None;
+    }
+    let (bw, bh) = ((x1 - x0) as u32, (y1 - y0) as u32);
+    let mut pixmap = tiny_skia::Pixmap::new(bw, bh)?;
+    draw_node(node, transform.post_translate(-x0 as f32, -y0 as f32), &mut pixmap);
+    let alpha = pixmap.data().iter().skip(3).step_by(4).copied().collect();
     Some(Window {
         at,
-        rect: [x0 as i32, y0 as i32, (x1 - x0) as i32, (y1 - y0) as i32],
+        rect: [x0, y0, bw as i32, bh as i32],
         alpha,
         stand_in,
     })
 }
 
+fn plain_group(g: &usvg::Group) -> bool {
+    g.filters().is_empty() && g.blend_mode() == usvg::BlendMode::Normal
+}
+
 /// Whether the groups from `node` down to element `id` only change its alpha
-/// (clip path, mask, opacity: no filter, no blend mode), and the element
-/// draws one image and nothing else.
+/// (clip path, mask, opacity: no filter, no blend mode), and element `id`
+/// draws images and nothing else.
 fn plain_path(node: &usvg::Node, id: &str) -> bool {
-    let plain_group = |g: &usvg::Group| g.filters().is_empty() && g.blend_mode() == usvg::BlendMode::Normal;
     if node.id() == id {
-        return only_images(node, &plain_group);
+        return only_images(node);
     }
     match node {
         usvg::Node::Group(g) => {
@@ -198,10 +180,10 @@ fn plain_path(node: &usvg::Node, id: &str) -> bool {
     }
 }
 
-fn only_images(node: &usvg::Node, plain_group: &impl Fn(&usvg::Group) -> bool) -> bool {
+fn only_images(node: &usvg::Node) -> bool {
     match node {
         usvg::Node::Image(_) => true,
-        usvg::Node::Group(g) => plain_group(g) && g.children().iter().all(|c| only_images(c, plain_group)),
+        usvg::Node::Group(g) => plain_group(g) && g.children().iter().all(only_images),
         _ => false,
     }
 }
