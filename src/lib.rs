@@ -37,6 +37,7 @@ pub mod output;
 pub mod pattern;
 pub mod pdf;
 pub mod photo;
+mod placement;
 pub mod preset;
 pub mod preview;
 pub mod render;

@@ -11,7 +11,6 @@ use crate::error::{Error, Result};
 use crate::face;
 use crate::fill::{self, TextFill};
 use crate::fonts::Fonts;
-use crate::photo::Placement;
 use crate::template::{Template, Variant};
 use crate::text_fit::Frame;
 use crate::typeset;
@@ -161,7 +160,7 @@ pub fn rasterize(
             )
         })
         .collect();
-    let (photos, notes, faces) = prepare_photos(template, v, record, scale, (ox, oy));
+    let (photos, notes, faces) = crate::placement::prepare_photos(template, v, record, scale, (ox, oy));
     warnings.extend(notes);
     boxes.extend(faces);
     // Placeholders may set a radius or size: check the filled document too.
@@ -321,118 +320,11 @@ pub fn text_ink(template: &Template, composed: &Composed, fonts: &Fonts) -> Resu
     Ok(out)
 }
 
-/// Each photo slot's photo placed, cropped and resized to its frame at `scale`
-/// (output pixels per canvas unit, canvas origin at `origin`), effects applied;
-/// with what a reviewer should know and where each face landed (output pixels).
-pub(crate) type PreparedPhotos = (BTreeMap<String, RgbaImage>, Vec<String>, Vec<(String, [f32; 4])>);
-
-pub(crate) fn prepare_photos(
-    template: &Template,
-    v: &Variant,
-    record: &Record,
-    scale: f32,
-    (ox, oy): (f32, f32),
-) -> PreparedPhotos {
-    let mut photos = BTreeMap::new();
-    let mut warnings = Vec::new();
-    let mut faces = Vec::new();
-    for slot in &v.photos {
-        let Some(photo) = record.photos.get(&slot.field) else {
-            continue;
-        };
-        let rules = template.rules_for(&slot.field);
-        let (pw, ph) = frame_pixels(slot, scale);
-        let (placement, notes) = placement(slot, &rules, record, photo, (pw, ph));
-        warnings.extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
-        let mut prepared = crate::photo::prepare(photo, pw, ph, rules.fit, placement);
-        let face = match placement {
-            Placement::Face { face, .. } => Some(face),
-            Placement::Focus { .. } => record.faces.get(&slot.field).and_then(|(f, _)| f.first().copied()),
-        };
-        if let Some([x, y, w, h]) = face.and_then(|f| prepared.face_box(&f)) {
-            let (fx, fy) = (slot.canvas.x * scale + ox, slot.canvas.y * scale + oy);
-            faces.push((format!("{} face", slot.field), [fx + x, fy + y, w, h]));
-        }
-        crate::effects::apply(&mut prepared.image, &rules.effects);
-        warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
-        photos.insert(slot.field.clone(), prepared.image);
-    }
-    (photos, warnings, faces)
-}
-
 /// The output size for `size` (the variant's own size when `None`) and the
 /// cover scale from the variant's canvas to it.
 pub(crate) fn output_size(v: &Variant, size: Option<(u32, u32)>) -> ((u32, u32), f32) {
     let (w, h) = size.unwrap_or((v.width.ceil() as u32, v.height.ceil() as u32));
     ((w, h), (w as f32 / v.width).max(h as f32 / v.height))
-}
-
-/// A photo slot's frame in output pixels at `scale`.
-pub(crate) fn frame_pixels(slot: &crate::slot::PhotoSlot, scale: f32) -> (u32, u32) {
-    (
-        (slot.canvas.width * scale).round() as u32,
-        (slot.canvas.height * scale).round() as u32,
-    )
-}
-
-/// Where a photo goes in its slot: per-row columns `<field>_focus_x`,
-/// `<field>_focus_y`, `<field>_zoom` first, then the manifest's `focus`, then
-/// the detected face (on the template's `<field>-face` box when it has one),
-/// then the most detailed area. Also says what a reviewer should know.
-pub(crate) fn placement(
-    slot: &crate::slot::PhotoSlot,
-    rules: &crate::template::SlotRules,
-    record: &Record,
-    photo: &RgbaImage,
-    (pw, ph): (u32, u32),
-) -> (Placement, Vec<String>) {
-    let column = |suffix: &str| {
-        record
-            .values
-            .get(&format!("{}_{suffix}", slot.field))
-            .and_then(|v| v.trim().parse::<f32>().ok())
-    };
-    let zoom = column("zoom").unwrap_or(1.0);
-    if let (Some(x), Some(y)) = (column("focus_x"), column("focus_y")) {
-        return (
-            Placement::Focus {
-                focus: [x.clamp(0.0, 1.0), y.clamp(0.0, 1.0)],
-                zoom,
-            },
-            Vec::new(),
-        );
-    }
-    if let Some(focus) = rules.focus {
-        return (Placement::Focus { focus, zoom }, Vec::new());
-    }
-    let detected;
-    let (faces, focus) = match record.faces.get(&slot.field) {
-        Some(found) => found,
-        None => {
-            detected = face::find(photo);
-            &detected
-        }
-    };
-    let mut notes = Vec::new();
-    match faces.len() {
-        0 => notes.push("no face found: cropped around the most detailed area".to_string()),
-        1 => {}
-        n => notes.push(format!("{n} faces found: the largest was used")),
-    }
-    let placement = match (faces.first(), slot.face) {
-        (Some(face), Some(target)) if zoom == 1.0 => {
-            let (sx, sy) = (pw as f32 / slot.frame.width, ph as f32 / slot.frame.height);
-            let target = [
-                (target.x - slot.frame.x) * sx,
-                (target.y - slot.frame.y) * sy,
-                target.width * sx,
-                target.height * sy,
-            ];
-            Placement::Face { face: *face, target }
-        }
-        _ => Placement::Focus { focus: *focus, zoom },
-    };
-    (placement, notes)
 }
 
 /// Slots that a cover crop pushes partly outside the output.

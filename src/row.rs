@@ -148,9 +148,9 @@ impl Batch {
             let v = &self.template.variants[self.variant_index(*preset)];
             let (_, scale) = render::output_size(v, preset.map(|p| (p.width, p.height)));
             for slot in v.photos.iter().filter(|s| s.field == field) {
-                let frame = render::frame_pixels(slot, scale);
+                let frame = crate::placement::frame_pixels(slot, scale);
                 let zoom = record.photos.get(field).map_or(0.0, |photo| {
-                    let (placement, _) = render::placement(slot, &rules, record, photo, frame);
+                    let (placement, _) = crate::placement::placement(slot, &rules, record, photo, frame);
                     crate::photo::scale(photo.dimensions(), frame.0, frame.1, rules.fit, placement)
                 });
                 out.push(f(zoom, frame));
