@@ -6,6 +6,8 @@
 //! photo and a 12-megapixel JPEG made from it (3000×4000, like a phone's).
 //! `benches/stages.rs` prints the same stages as one quick table.
 
+mod common;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -17,17 +19,7 @@ fn stages(c: &mut Criterion) {
     let template = Template::load("templates/hero", &fonts).unwrap();
     let sample = std::fs::read("samples/photos/hopper-square-large.jpg").unwrap();
     let photo = affiche::photo::decode(&sample).unwrap();
-    let twelve = {
-        let img = image::load_from_memory(&sample)
-            .unwrap()
-            .resize_exact(3000, 4000, image::imageops::FilterType::Triangle)
-            .to_rgb8();
-        let mut out = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
-            .encode_image(&img)
-            .unwrap();
-        out
-    };
+    let twelve = common::upscaled_jpeg(&sample, 3000, 4000);
     let mut record = Record::from_values(
         1,
         [

@@ -4,6 +4,8 @@
 //!
 //! A plain `benches/` binary (no criterion) to keep CI's dependency build lean.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use affiche::{Fonts, Record, Template};
@@ -53,17 +55,7 @@ fn main() {
         median(runs, || drop(affiche::photo::decode(&bytes).unwrap())),
     );
     // A 20-megapixel JPEG (3648×5472, a DSLR's size), made from the sample.
-    let big = {
-        let img = image::load_from_memory(&bytes)
-            .unwrap()
-            .resize_exact(3648, 5472, image::imageops::FilterType::Triangle)
-            .to_rgb8();
-        let mut out = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
-            .encode_image(&img)
-            .unwrap();
-        out
-    };
+    let big = common::upscaled_jpeg(&bytes, 3648, 5472);
     for (need, label) in [
         (None, "decode 20 MP JPEG, full (zune-jpeg)"),
         (Some((490, 568)), "decode 20 MP JPEG for a 490×568 frame (1/2)"),

@@ -167,14 +167,9 @@ fn watch_renders_again_when_the_template_is_saved() {
     assert!(count_colour(&png, CYAN) > 1000, "the new accent colour is drawn");
 }
 
-#[test]
-fn watch_waits_for_a_broken_template_to_be_fixed() {
-    let dir = campaign_copy();
-    let d = dir.path();
-    let svg = d.join("templates/hero/story.svg");
-    let good = std::fs::read(&svg).unwrap();
-    std::fs::write(&svg, "<svg").unwrap();
-    let png = d.join("p.png");
+/// `affiche preview --watch` of the story poster into `p.png` in `d`: the
+/// process and its stderr lines (kept open, as `serve` keeps stdout).
+fn watch_story(d: &Path) -> (Killed, std::io::Lines<BufReader<std::process::ChildStderr>>) {
     let mut child = affiche(d)
         .args([
             "preview",
@@ -188,8 +183,19 @@ fn watch_waits_for_a_broken_template_to_be_fixed() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
-    let _child = Killed(child);
+    let errors = BufReader::new(child.stderr.take().unwrap()).lines();
+    (Killed(child), errors)
+}
+
+#[test]
+fn watch_waits_for_a_broken_template_to_be_fixed() {
+    let dir = campaign_copy();
+    let d = dir.path();
+    let svg = d.join("templates/hero/story.svg");
+    let good = std::fs::read(&svg).unwrap();
+    std::fs::write(&svg, "<svg").unwrap();
+    let png = d.join("p.png");
+    let (_child, mut errors) = watch_story(d);
     let first = errors.next().unwrap().unwrap();
     assert!(first.starts_with("error: ") && first.contains("story.svg"), "{first}");
     assert!(errors.next().unwrap().unwrap().starts_with("waiting for a change"));
@@ -206,21 +212,7 @@ fn watch_waits_for_a_broken_campaign_file_then_follows_the_template() {
     let good = std::fs::read(&toml).unwrap();
     std::fs::write(&toml, "template = [\n").unwrap();
     let png = d.join("p.png");
-    let mut child = affiche(d)
-        .args([
-            "preview",
-            "samples/campaign.toml",
-            "--preset",
-            "instagram-story",
-            "--watch",
-        ])
-        .args(["--output", "p.png"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
-    let _child = Killed(child);
+    let (_child, mut errors) = watch_story(d);
     // The TOML error spans several lines (it quotes the file); then the watch says what it waits for.
     let mut message = Vec::new();
     let waiting = loop {
