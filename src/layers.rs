@@ -7,14 +7,14 @@
 //! drawing the background first and the foreground over it gives the very
 //! same pixels as drawing the whole document (a test checks it byte for byte).
 
-use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use resvg::{tiny_skia, usvg};
 use roxmltree::Document;
 
 use crate::fonts::Fonts;
+use crate::once_map::OnceMap;
 use crate::template::Template;
 
 /// Where a variant's static background ends in its source.
@@ -90,11 +90,8 @@ pub(crate) fn background(source: &str, dynamic: &[Range<usize>]) -> Option<Backg
 /// when several threads ask at the same time.
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
-    slots: Mutex<HashMap<(usize, u32, u32), Arc<Once>>>,
+    slots: OnceMap<(usize, u32, u32), Option<Arc<tiny_skia::Pixmap>>>,
 }
-
-/// One background, rendered by the first thread that needs it.
-type Once = OnceLock<Option<Arc<tiny_skia::Pixmap>>>;
 
 impl Cache {
     /// A canvas holding the background of `variant` at `w`×`h` under
@@ -120,11 +117,10 @@ impl Cache {
         if u64::from(w) * u64::from(h) > CACHE_PIXELS {
             return draw();
         }
-        let slot = {
-            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-            slots.entry((variant, w, h)).or_default().clone()
-        };
-        slot.get_or_init(|| draw().map(Arc::new)).as_deref().cloned()
+        self.slots
+            .get_or_init((variant, w, h), || draw().map(Arc::new))
+            .as_deref()
+            .cloned()
     }
 }
 

@@ -33,6 +33,7 @@ mod icc;
 pub mod init;
 mod jpeg;
 mod layers;
+mod once_map;
 pub mod output;
 pub mod pattern;
 pub mod pdf;

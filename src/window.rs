@@ -12,11 +12,12 @@
 //! path: no filter or blend mode around the photo, nothing else drawn in the
 //! element, the photo axis-aligned and 1:1. Others are drawn by resvg.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use image::RgbaImage;
 use resvg::{tiny_skia, usvg};
+
+use crate::once_map::OnceMap;
 
 /// Where a photo lands on the output and how much of it shows.
 #[derive(Debug)]
@@ -74,12 +75,11 @@ pub(crate) fn image_id(field: &str) -> String {
 /// Windows by (variant, field, output size, photo size), each found once.
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
-    slots: Mutex<HashMap<Key, Arc<Once>>>,
+    slots: OnceMap<Key, Option<Arc<Window>>>,
 }
 
+/// Variant, field, output size, photo size.
 type Key = (usize, String, (u32, u32), (u32, u32));
-/// One window, found by the first thread that needs it.
-type Once = OnceLock<Option<Arc<Window>>>;
 
 impl Cache {
     /// The window of `field` in variant `variant` at output size `size` with a
@@ -94,15 +94,9 @@ impl Cache {
         parse: impl Fn(Arc<Vec<u8>>) -> Option<usvg::Tree>,
     ) -> Option<Arc<Window>> {
         let (variant, field, size, photo) = key;
-        let slot = {
-            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-            slots
-                .entry((variant, field.to_string(), size, photo))
-                .or_default()
-                .clone()
-        };
-        slot.get_or_init(|| find(field, size, photo, transform, parse).map(Arc::new))
-            .clone()
+        self.slots.get_or_init((variant, field.to_string(), size, photo), || {
+            find(field, size, photo, transform, parse).map(Arc::new)
+        })
     }
 }
 
