@@ -354,6 +354,8 @@ impl Batch {
             .iter()
             .filter_map(|e| Some((PathBuf::from(&e.output), e.inputs.clone()?)))
             .collect();
+        // The posters reach the disk before the state that says they are done.
+        crate::output::sync_folder(out)?;
         state.compact(&current)?;
         report.write(out)?;
         crate::gallery::write(&report, out)?;

@@ -106,8 +106,11 @@ impl State {
     }
 
     /// Whether `name` was rendered from inputs hashing to `hash` and is still there.
+    /// An empty file is not: posters are flushed once at the end of a batch, so a
+    /// machine that lost power before it may leave names without their bytes.
     pub fn is_current(&self, name: &Path, hash: &str) -> bool {
-        self.known.get(name).is_some_and(|h| h == hash) && self.dir.join(name).is_file()
+        self.known.get(name).is_some_and(|h| h == hash)
+            && std::fs::metadata(self.dir.join(name)).is_ok_and(|m| m.is_file() && m.len() > 0)
     }
 
     /// Records that `name` (already written) was rendered from `hash`.
