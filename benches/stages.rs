@@ -128,6 +128,25 @@ fn main() {
             ))
         }),
     );
+    let effects = &template.rules_for("photo").effects;
+    row(
+        "photo effects (hero: outline + halftone, 952×712)",
+        median(runs, || {
+            let mut image = frame.clone();
+            affiche::effects::apply(&mut image, effects);
+        }),
+    );
+    for e in effects {
+        let name = format!("{e:?}");
+        row(
+            &name[..name.len().min(44)],
+            median(runs, || {
+                let mut image = frame.clone();
+                affiche::effects::apply(&mut image, std::slice::from_ref(e));
+            }),
+        );
+    }
+    row("clone frame", median(runs, || drop(frame.clone())));
     row(
         "compose (measure + fit 2 text slots, fill)",
         median(runs, || {

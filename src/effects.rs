@@ -122,7 +122,13 @@ pub fn apply(image: &mut RgbaImage, effects: &[Effect]) {
 /// `a` → `b` as `t` goes 0 → 255, rounded; exact at both ends (so duotone hits its colours exactly).
 fn mix(a: u8, b: u8, t: u8) -> u8 {
     let (a, b, t) = (a as u32, b as u32, t as u32);
-    ((a * (255 - t) + b * t + 127) / 255) as u8
+    div255(a * (255 - t) + b * t) as u8
+}
+
+/// `v / 255` rounded as [`mix`] rounds, for `v` up to 255²: shifts instead of a division.
+fn div255(v: u32) -> u32 {
+    let v = v + 127;
+    (v + 1 + (v >> 8)) >> 8
 }
 
 /// Rec. 601 luma with weights summing to 256, so black → 0 and white → 255 exactly.
@@ -131,12 +137,14 @@ fn luma(px: &[u8]) -> u8 {
 }
 
 /// Luma composited over white: transparent pixels' hidden RGB (often black) must not create dots or edges.
+/// One formula for every pixel (exact for opaque ones), written into a sized buffer: no branch
+/// and no collect in the loop.
 fn gray_over_white(image: &RgbaImage) -> GrayImage {
-    let data = image.chunks_exact(4).map(|px| match px[3] {
-        255 => luma(px),
-        a => 255 - mix(0, 255 - luma(px), a),
-    });
-    GrayImage::from_raw(image.width(), image.height(), data.collect()).expect("same dimensions")
+    let mut data = vec![0u8; image.as_raw().len() / 4];
+    for (g, px) in data.iter_mut().zip(image.chunks_exact(4)) {
+        *g = 255 - mix(0, 255 - luma(px), px[3]);
+    }
+    GrayImage::from_raw(image.width(), image.height(), data).expect("same dimensions")
 }
 
 /// imageproc's `box_filter` (edges repeated, each pass's mean rounded down),
@@ -145,7 +153,11 @@ fn gray_over_white(image: &RgbaImage) -> GrayImage {
 fn box_filter(image: &GrayImage, rx: u32, ry: u32) -> GrayImage {
     let (w, h) = (image.width() as usize, image.height() as usize);
     let (rx, ry) = (rx as usize, ry as usize);
-    let (kw, kh) = (2 * rx as u32 + 1, 2 * ry as u32 + 1);
+    // Means by a multiply and a shift: a division by a run-time divisor per pixel was most of the
+    // filter's time. `(s · ⌊2³²/k + 1⌋) >> 32` is exactly ⌊s/k⌋ while s·k < 2³², and s ≤ 255·k.
+    let (kw, kh) = (2 * rx as u64 + 1, 2 * ry as u64 + 1);
+    let (mw, mh) = ((1u64 << 32) / kw + 1, (1u64 << 32) / kh + 1);
+    let mean = |sum: u32, m: u64| ((u64::from(sum) * m) >> 32) as u8;
     let src = image.as_raw();
     let mut horizontal = vec![0u8; w * h];
     // Each row padded with its edge pixels, so the running sum needs no clamping.
@@ -156,7 +168,7 @@ fn box_filter(image: &GrayImage, rx: u32, ry: u32) -> GrayImage {
         padded[rx + w..].fill(row[w - 1]);
         let mut sum: u32 = padded[..2 * rx + 1].iter().map(|&v| u32::from(v)).sum();
         for ((o, &add), &sub) in out.iter_mut().zip(&padded[2 * rx + 1..]).zip(&padded) {
-            *o = (sum / kw) as u8;
+            *o = mean(sum, mw);
             sum = sum + u32::from(add) - u32::from(sub);
         }
     }
@@ -167,7 +179,7 @@ fn box_filter(image: &GrayImage, rx: u32, ry: u32) -> GrayImage {
     }
     let mut out = vec![0u8; w * h];
     for (y, o) in out.chunks_exact_mut(w).enumerate() {
-        o.iter_mut().zip(&sums).for_each(|(o, &s)| *o = (s / kh) as u8);
+        o.iter_mut().zip(&sums).for_each(|(o, &s)| *o = mean(s, mh));
         let (add, sub) = (line((y + ry + 1) as isize), line(y as isize - ry as isize));
         for ((s, &a), &b) in sums.iter_mut().zip(add).zip(sub) {
             *s = *s + u32::from(a) - u32::from(b);
@@ -219,7 +231,7 @@ fn halftone(image: &mut RgbaImage, cell: u32, ink: Option<Color>, paper: Option<
     let (width, height) = (image.width() as usize, image.height() as usize);
     // Shift rotated coordinates positive so `as i32` truncation acts as a fast floor.
     let shift = ((width + height) as f32 / cell).ceil() + 1.0;
-    let (mut dist, mut cover) = (vec![0f32; width], vec![0u8; width]);
+    let (mut dist, mut cover, mut ups) = (vec![0f32; width], vec![0u8; width], vec![0u8; width]);
     for (y, (row, tone_row)) in image
         .chunks_exact_mut(width * 4)
         .zip(tone.chunks_exact(width))
@@ -228,7 +240,7 @@ fn halftone(image: &mut RgbaImage, cell: u32, ink: Option<Color>, paper: Option<
         let y = y as f32 + 0.5;
         // Pure arithmetic in its own loop (no table lookups), so it vectorises.
         for (x, d) in dist.iter_mut().enumerate() {
-            let x = x as f32 + 0.5;
+            let x = x as i32 as f32 + 0.5; // via i32: SSE2 converts i32 lanes, not usize
             let (u, v) = (x * cos + y * sin + shift, y * cos - x * sin + shift);
             // Dot centres sit at cell middles, so the offset from the nearest one is frac − ½ on each axis.
             let (du, dv) = (u - (u as i32) as f32 - 0.5, v - (v as i32) as f32 - 0.5);
@@ -238,10 +250,31 @@ fn halftone(image: &mut RgbaImage, cell: u32, ink: Option<Color>, paper: Option<
         for ((cov, &d), &l) in cover.iter_mut().zip(&dist).zip(tone_row) {
             *cov = ((radius[l as usize] - d + 0.5).clamp(0.0, 1.0) * 255.0) as u8;
         }
-        for (px, &cov) in row.chunks_exact_mut(4).zip(&cover) {
-            let up = lift[luma(px) as usize];
-            let base = paper.map_or_else(|| std::array::from_fn(|c| px[c].saturating_add(up)), |p| p.0);
-            (0..3).for_each(|c| px[c] = mix(base[c], ink.0[c], cov));
+        // Two loops rather than a test of `paper` per pixel, each in u32 lanes.
+        let ink = ink.0.map(u32::from);
+        match paper {
+            None => {
+                // The lift's lookups in a loop of their own, so the blend below has none.
+                for (u, px) in ups.iter_mut().zip(row.chunks_exact(4)) {
+                    *u = lift[luma(px) as usize];
+                }
+                for ((px, &cov), &up) in row.chunks_exact_mut(4).zip(&cover).zip(&ups) {
+                    let up = u32::from(up);
+                    let (keep, cov) = (255 - u32::from(cov), u32::from(cov));
+                    for c in 0..3 {
+                        let base = (u32::from(px[c]) + up).min(255);
+                        px[c] = div255(base * keep + ink[c] * cov) as u8;
+                    }
+                }
+            }
+            Some(p) => {
+                for (px, &cov) in row.chunks_exact_mut(4).zip(&cover) {
+                    let (keep, cov) = (255 - u32::from(cov), u32::from(cov));
+                    for c in 0..3 {
+                        px[c] = div255(u32::from(p.0[c]) * keep + ink[c] * cov) as u8;
+                    }
+                }
+            }
         }
     }
 }
@@ -257,7 +290,7 @@ fn outline(image: &mut RgbaImage, ink: Option<Color>, threshold: Option<f32>, th
     let mut ink_map = GrayImage::new(w as u32, h as u32);
     // Hand-rolled Sobel: imageproc's generic `sobel_gradients` alone takes ~23 ms at 1000², over the whole budget.
     // Three-pixel windows of three rows, so the loop has no bounds checks and vectorises.
-    let inv = 1.0 / t;
+    let (inv, t2) = (1.0 / t, t * t);
     for y in 1..h.saturating_sub(1) {
         let row = |dy: usize| gray[(y + dy - 1) * w..(y + dy) * w].windows(3);
         let out = &mut ink_map.as_mut()[y * w + 1..(y + 1) * w - 1];
@@ -265,8 +298,11 @@ fn outline(image: &mut RgbaImage, ink: Option<Color>, threshold: Option<f32>, th
             let p = |row: &[u8], dx: usize| row[dx] as i32;
             let gx = p(up, 2) - p(up, 0) + 2 * (p(mid, 2) - p(mid, 0)) + p(down, 2) - p(down, 0);
             let gy = p(down, 0) - p(up, 0) + 2 * (p(down, 1) - p(up, 1)) + p(down, 2) - p(up, 2);
-            let m = ((gx * gx + gy * gy) as f32).sqrt();
-            *o = ((m * inv - 1.0).clamp(0.0, 1.0) * 255.0) as u8;
+            let m2 = (gx * gx + gy * gy) as f32;
+            // Most pixels are below the threshold: no square root for them.
+            if m2 > t2 {
+                *o = ((m2.sqrt() * inv - 1.0).clamp(0.0, 1.0) * 255.0) as u8;
+            }
         }
     }
     // Sobel lines are already ~2 px wide; thicker lines grow them with a disc.
@@ -275,7 +311,10 @@ fn outline(image: &mut RgbaImage, ink: Option<Color>, threshold: Option<f32>, th
         ink_map = grayscale_dilate(&ink_map, &Mask::disk((thickness.min(32) - 1) as u8 / 2));
     }
     for (px, &cover) in image.chunks_exact_mut(4).zip(ink_map.iter()) {
-        (0..3).for_each(|c| px[c] = mix(px[c], ink.0[c], cover));
+        // Edges are sparse: most pixels are left as they are.
+        if cover != 0 {
+            (0..3).for_each(|c| px[c] = mix(px[c], ink.0[c], cover));
+        }
     }
 }
 
@@ -303,6 +342,13 @@ mod tests {
         { kind = "tint", color = "#E4002B", amount = 0.3 }, { kind = "halftone", cell = 8, angle = 15 },
         { kind = "posterize", levels = 4 }, { kind = "outline", threshold = 0.2, thickness = 3 },
         { kind = "tint", color = "#090909", amount = 2 }, { kind = "halftone", cell = 0, paper = "#FFD400" }"##;
+
+    #[test]
+    fn div255_rounds_as_mix_does() {
+        for v in 0..=255 * 255 {
+            assert_eq!(div255(v), (v + 127) / 255, "{v}");
+        }
+    }
 
     #[test]
     fn box_filter_gives_imageprocs_bytes() {

@@ -227,6 +227,11 @@ impl Window {
             let inp = &src[row..row + (xb - xa) as usize * 4];
             for ((d, s), &c) in out.chunks_exact_mut(4).zip(inp.chunks_exact(4)).zip(cov) {
                 let a = div255(s[3] as u32 * c as u32);
+                // Most of a window is fully open over an opaque photo: a plain copy.
+                if a == 255 {
+                    d.copy_from_slice(&[s[0], s[1], s[2], 255]);
+                    continue;
+                }
                 if a == 0 {
                     continue;
                 }
