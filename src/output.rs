@@ -93,8 +93,10 @@ pub fn encode(image: &RgbaImage, encoding: Encoding) -> Vec<u8> {
 /// Encodes a poster in `format` (`quality` for JPEG), carrying the EXIF block
 /// `exif` when it is not empty and nothing else: no text chunks, no comments.
 pub fn encode_at(image: &RgbaImage, format: Format, quality: u8, exif: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
     let (w, h) = (image.width(), image.height());
+    // Room for the worst case up front: growing by doubling copied the file
+    // several times over, and the pages never written are never touched.
+    let mut out = Vec::with_capacity(image.as_raw().len() + h as usize + exif.len() + 4096);
     let result = match format {
         Format::Png | Format::Pdf => {
             // Paeth alone, not the adaptive choice per row: 20–25% less time
