@@ -32,13 +32,13 @@ pub struct CampaignFile {
     pub presets: Option<Vec<String>>,
     /// Output file-name pattern. Default: `{slug}-{preset}.{ext}`.
     pub name: Option<String>,
-    /// `png`, `jpg`, `webp` or `pdf`. Default: `png`.
+    /// `png`, `jpg`, `webp` (lossy), `webp-lossless` or `pdf`. Default: `png`.
     pub format: Option<String>,
     /// PDF only: bleed on each side, in millimetres. Default: 0.
     pub bleed: Option<f32>,
     /// PDF only: crop marks at the trim corners. Default: false.
     pub crop_marks: Option<bool>,
-    /// JPEG quality. Default: 90.
+    /// JPEG and lossy WebP quality. Default: 90.
     pub quality: Option<u8>,
     /// Font folders. Default: `fonts` (and the template folder's own `fonts/`).
     pub fonts: Option<Vec<PathBuf>>,
@@ -202,7 +202,8 @@ impl Campaign {
             .map(|p| Preset::find(p))
             .collect::<Result<Vec<_>>>()?;
         let format = match file.format {
-            Some(f) => Format::parse(&f).ok_or_else(|| err(format!("format {f:?} is not png, jpg, webp or pdf")))?,
+            Some(f) => Format::parse(&f)
+                .ok_or_else(|| err(format!("format {f:?} is not png, jpg, webp, webp-lossless or pdf")))?,
             None => Format::Png,
         };
         if format != Format::Pdf && (file.bleed.is_some() || file.crop_marks.is_some()) {

@@ -169,7 +169,8 @@ struct Inputs {
     /// Output file-name pattern, e.g. "{slug}-{preset}.{ext}".
     #[arg(long)]
     name: Option<String>,
-    /// Output format: png, jpg, webp or pdf (print: vector text, embedded fonts).
+    /// Output format: png, jpg, webp (lossy, at --quality), webp-lossless or pdf (print: vector
+    /// text, embedded fonts).
     #[arg(long)]
     format: Option<String>,
     /// PDF: bleed on each side, in millimetres (e.g. 3).
@@ -178,7 +179,7 @@ struct Inputs {
     /// PDF: crop marks at the trim corners.
     #[arg(long)]
     crop_marks: bool,
-    /// JPEG quality (1-100).
+    /// JPEG and lossy WebP quality (1-100; default 90).
     #[arg(long)]
     quality: Option<u8>,
     /// Font folder (repeatable).
@@ -194,8 +195,8 @@ struct Inputs {
     #[arg(long = "field", value_parser = parse_field)]
     fields: Vec<(String, String)>,
     /// File-size budget in kB: KB for every preset, PRESET=KB for one (repeatable; a preset's own
-    /// budget wins over the one for all). JPEG quality is lowered to fit; PNG/WebP over it get a
-    /// warning. Replaces the campaign file's max_kb.
+    /// budget wins over the one for all). JPEG and lossy WebP quality is lowered to fit; PNG and
+    /// lossless WebP over it get a warning. Replaces the campaign file's max_kb.
     #[arg(long, value_name = "KB|PRESET=KB", value_parser = parse_max_kb)]
     max_kb: Vec<(Option<String>, u32)>,
     /// Alt-text pattern, e.g. 'Portrait de {name}, candidate dans {constituency}': written to a .txt beside each image.

@@ -283,6 +283,58 @@ fn jpegs_fit_the_size_budget_with_alt_text_and_only_the_credit_as_metadata() {
     assert!(out.join("helene-guerin-x-post.txt").is_file());
 }
 
+/// Lossy WebP under a budget: x-post posters (390–410 kB at quality 90, 180–185 kB
+/// at 40) fit 300 kB at a lowered quality, decode to the PNG's size and pixels
+/// within a small mean difference, carry the credit; a budget below what quality
+/// 40 gives is written at 40 with a warning.
+#[test]
+fn webps_fit_the_size_budget_close_to_the_png() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = two_rows(tmp.path());
+    let out = tmp.path().join("out");
+    let mut args = vec!["render"];
+    args.extend(sample_flags(s(&data), s(&out)));
+    args.extend(["--preset", "x-post", "--name", "{row}.{ext}"]);
+    affiche(&args).expect(0);
+    args.extend(["--format", "webp", "--credit", "© Élan citoyen"]);
+    let mut low = args.clone();
+    args.extend(["--max-kb", "300"]);
+    affiche(&args).expect(0);
+    let r = report(&out);
+    for (i, e) in r["entries"].as_array().unwrap().iter().enumerate() {
+        let name = format!("{}.webp", i + 1);
+        assert_eq!(e["output"].as_str(), Some(name.as_str()));
+        let bytes = std::fs::read(out.join(&name)).unwrap();
+        assert!(bytes.len() <= 300_000, "{name}: {} bytes over 300 kB", bytes.len());
+        let q = e["quality"].as_u64().expect("quality lowered to fit");
+        assert!((40..90).contains(&q), "{name}: quality {q}");
+        assert!(!e["warnings"].to_string().contains("budget"), "{e}");
+        assert_eq!(copyright(&bytes).as_deref(), Some("© Élan citoyen"), "{name}");
+        let lossy = image::load_from_memory(&bytes).unwrap().to_rgba8();
+        let png = image::open(out.join(format!("{}.png", i + 1))).unwrap().to_rgba8();
+        assert_eq!(lossy.dimensions(), png.dimensions(), "{name}");
+        let diff: u64 = lossy
+            .as_raw()
+            .iter()
+            .zip(png.as_raw())
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum();
+        let mean = diff as f64 / png.as_raw().len() as f64;
+        assert!(mean < 4.0, "{name}: mean abs difference {mean:.2} from the PNG");
+    }
+
+    low.extend(["--max-kb", "50"]);
+    affiche(&low).expect(0);
+    let r = report(&out);
+    let e = &r["entries"][0];
+    assert_eq!(e["quality"].as_u64(), Some(40), "{e}");
+    let warnings = e["warnings"].to_string();
+    assert!(
+        warnings.contains("at WebP quality 40") && warnings.contains("over the 50 kB budget"),
+        "{warnings}"
+    );
+}
+
 #[test]
 fn pngs_carry_no_metadata_but_the_credit_and_warn_over_budget() {
     let tmp = tempfile::tempdir().unwrap();
