@@ -194,9 +194,10 @@ struct Inputs {
     /// Map a field to a column pattern, e.g. --field 'name={prenom} {nom}' (repeatable).
     #[arg(long = "field", value_parser = parse_field)]
     fields: Vec<(String, String)>,
-    /// File-size budget in kB: KB for every preset, PRESET=KB for one (repeatable; a preset's own
-    /// budget wins over the one for all). JPEG and lossy WebP quality is lowered to fit; PNG and
-    /// lossless WebP over it get a warning. Replaces the campaign file's max_kb.
+    /// File-size budget in kB: KB for every preset, PRESET=KB for one (repeatable). JPEG and lossy
+    /// WebP quality is lowered to fit; PNG and lossless WebP over it get a warning. Merges with the
+    /// campaign file's max_kb: for the same preset (or for all) the flag wins; a preset's own
+    /// budget, from the flags or the file, wins over the one for all.
     #[arg(long, value_name = "KB|PRESET=KB", value_parser = parse_max_kb)]
     max_kb: Vec<(Option<String>, u32)>,
     /// Alt-text pattern, e.g. 'Portrait de {name}, candidate dans {constituency}': written to a .txt beside each image.

@@ -57,6 +57,15 @@ impl MaxKb {
         }
     }
 
+    /// These budgets with `over`'s laid on top (the command line's over the
+    /// campaign file's): for the same preset, and for all, `over` wins; a preset
+    /// budgeted only here keeps its budget, even when `over` sets one for all.
+    pub fn overridden_by(mut self, over: MaxKb) -> MaxKb {
+        self.presets.extend(over.presets);
+        self.all = over.all.or(self.all);
+        self
+    }
+
     /// The budget in kB for `preset`: its own, else the one for all.
     pub fn for_preset(&self, preset: &str) -> Option<u32> {
         self.presets.get(preset).copied().or(self.all)
@@ -266,6 +275,36 @@ mod tests {
         assert_eq!(one.budget_for("instagram-story"), Some(300_000));
         assert_eq!(one.budget_for("x-post"), None);
         assert_eq!(Delivery::default().budget_for("x-post"), None);
+    }
+
+    #[test]
+    fn flags_override_the_file_budget_by_budget() {
+        let file = MaxKb {
+            all: Some(800),
+            presets: [("instagram-story".to_string(), 300), ("x-post".to_string(), 400)].into(),
+        };
+        let flags = MaxKb {
+            all: Some(500),
+            presets: [("x-post".to_string(), 200), ("linkedin-post".to_string(), 250)].into(),
+        };
+        let merged = file.clone().overridden_by(flags);
+        assert_eq!(
+            merged.for_preset("x-post"),
+            Some(200),
+            "the flag wins for the same preset"
+        );
+        assert_eq!(merged.for_preset("instagram-story"), Some(300), "kept from the file");
+        assert_eq!(merged.for_preset("linkedin-post"), Some(250), "added by the flag");
+        assert_eq!(
+            merged.for_preset("instagram-square"),
+            Some(500),
+            "the flag's budget for all"
+        );
+        let only_presets = MaxKb {
+            all: None,
+            presets: [("x-post".to_string(), 200)].into(),
+        };
+        assert_eq!(file.overridden_by(only_presets).for_preset("facebook-post"), Some(800));
     }
 
     #[test]
