@@ -548,10 +548,13 @@ fn preview(
     // What is watched, and the watcher: rebuilt when the campaign's own list changes
     // (a campaign file fixed, or pointed at another template), so the watch follows it.
     let mut watching: Option<(Vec<PathBuf>, affiche::preview::Watcher)> = None;
+    // Loaded once, then again only after a change in a font folder.
+    let mut fonts = affiche::preview::FontCache::default();
     loop {
         let start = Instant::now();
         let outcome = inputs.campaign().and_then(|c| {
-            let batch = Batch::load(c)?;
+            let loaded = fonts.get(&Batch::font_options(&c))?;
+            let batch = Batch::load_with_fonts(c, loaded)?;
             let poster = batch.preview(row, None)?;
             Ok((batch, poster))
         });
@@ -621,8 +624,11 @@ fn preview(
         if failed {
             eprintln!("waiting for a change to {} file(s) or folder(s)…", paths.len());
         }
-        if watcher.wait(std::time::Duration::from_millis(150)).is_none() {
-            return Ok(ExitCode::SUCCESS);
+        match watcher.wait(std::time::Duration::from_millis(150)) {
+            Some(changed) => {
+                fonts.forget_if_changed(&changed);
+            }
+            None => return Ok(ExitCode::SUCCESS),
         }
     }
 }
