@@ -41,10 +41,21 @@ impl Batch {
     /// Loads fonts, template and data, and checks that every field the template
     /// needs is bound to a column. Errors here mean nothing can be rendered.
     pub fn load(campaign: Campaign) -> Result<Batch> {
-        let fonts = Fonts::load(&FontOptions {
+        let fonts = Fonts::load(&Batch::font_options(&campaign))?;
+        Batch::load_with_fonts(campaign, fonts)
+    }
+
+    /// The fonts a batch of `campaign` loads: its font folders.
+    pub fn font_options(campaign: &Campaign) -> FontOptions {
+        FontOptions {
             dirs: campaign.fonts.clone(),
             system: false,
-        })?;
+        }
+    }
+
+    /// [`Batch::load`] with fonts already loaded (from [`Batch::font_options`]):
+    /// a preview kept watching loads them once, not on every save.
+    pub fn load_with_fonts(campaign: Campaign, fonts: Fonts) -> Result<Batch> {
         let template = Template::load(&campaign.template, &fonts)?;
         let table = data::load_with(
             &campaign.data,

@@ -32,13 +32,13 @@ pub struct CampaignFile {
     pub presets: Option<Vec<String>>,
     /// Output file-name pattern. Default: `{slug}-{preset}.{ext}`.
     pub name: Option<String>,
-    /// `png`, `jpg`, `webp` or `pdf`. Default: `png`.
+    /// `png`, `jpg`, `webp` (lossy), `webp-lossless` or `pdf`. Default: `png`.
     pub format: Option<String>,
     /// PDF only: bleed on each side, in millimetres. Default: 0.
     pub bleed: Option<f32>,
     /// PDF only: crop marks at the trim corners. Default: false.
     pub crop_marks: Option<bool>,
-    /// JPEG quality. Default: 90.
+    /// JPEG and lossy WebP quality. Default: 90.
     pub quality: Option<u8>,
     /// Font folders. Default: `fonts` (and the template folder's own `fonts/`).
     pub fonts: Option<Vec<PathBuf>>,
@@ -81,7 +81,8 @@ impl CampaignFile {
         Ok(file)
     }
 
-    /// Keys set in `other` replace ours; `fields` merge, `other` winning.
+    /// Keys set in `other` replace ours; `fields` and `max_kb` merge, `other`
+    /// winning for the same field, the same preset, and the budget for all.
     pub fn overridden_by(mut self, other: CampaignFile) -> CampaignFile {
         macro_rules! take {
             ($($k:ident),*) => { $( if other.$k.is_some() { self.$k = other.$k; } )* };
@@ -102,11 +103,14 @@ impl CampaignFile {
             system_fonts,
             overflow,
             shard,
-            max_kb,
             alt,
             credit
         );
         self.fields.extend(other.fields);
+        self.max_kb = match (self.max_kb, other.max_kb) {
+            (Some(ours), Some(theirs)) => Some(ours.overridden_by(theirs)),
+            (ours, theirs) => theirs.or(ours),
+        };
         self
     }
 }
@@ -202,7 +206,8 @@ impl Campaign {
             .map(|p| Preset::find(p))
             .collect::<Result<Vec<_>>>()?;
         let format = match file.format {
-            Some(f) => Format::parse(&f).ok_or_else(|| err(format!("format {f:?} is not png, jpg, webp or pdf")))?,
+            Some(f) => Format::parse(&f)
+                .ok_or_else(|| err(format!("format {f:?} is not png, jpg, webp, webp-lossless or pdf")))?,
             None => Format::Png,
         };
         if format != Format::Pdf && (file.bleed.is_some() || file.crop_marks.is_some()) {
@@ -226,10 +231,13 @@ impl Campaign {
         if let Some(MaxKb { presets: budgets, .. }) = &file.max_kb {
             let names: Vec<&str> = presets.iter().map(|p| p.name).collect();
             let names = if names.is_empty() { vec!["template"] } else { names };
-            if let Some(unknown) = budgets.keys().find(|k| !names.contains(&k.as_str())) {
+            // A budget for a preset this run leaves out (the file's, when flags pick
+            // other presets) is unused; a name that is no preset at all is a mistake.
+            let known = |k: &str| names.contains(&k) || Preset::find(k).is_ok();
+            if let Some(unknown) = budgets.keys().find(|k| !known(k)) {
                 let listed = names.join(", ");
                 return Err(err(format!(
-                    "max_kb (--max-kb) names {unknown:?}, which this campaign does not render; its presets are {listed}"
+                    "max_kb (--max-kb) names {unknown:?}, which is not a preset (see `affiche presets`); this campaign renders {listed}"
                 )));
             }
         }
@@ -327,9 +335,14 @@ mod tests {
             }),
             ..Default::default()
         };
-        let c = Campaign::resolve(CampaignFile::load(&path).unwrap().overridden_by(flags), &path).unwrap();
+        let c = Campaign::resolve(CampaignFile::load(&path).unwrap().overridden_by(flags.clone()), &path).unwrap();
         assert_eq!(c.delivery.budget_for("instagram-story"), Some(300_000));
         assert_eq!(c.delivery.budget_for("x-post"), Some(500_000));
+        // The file's budget for x-post stays under the flags' budget for all.
+        load("[max_kb]\nx-post = 200\n").unwrap();
+        let c = Campaign::resolve(CampaignFile::load(&path).unwrap().overridden_by(flags), &path).unwrap();
+        assert_eq!(c.delivery.budget_for("x-post"), Some(200_000));
+        assert_eq!(c.delivery.budget_for("instagram-story"), Some(300_000));
     }
 
     #[test]

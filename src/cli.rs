@@ -169,7 +169,8 @@ struct Inputs {
     /// Output file-name pattern, e.g. "{slug}-{preset}.{ext}".
     #[arg(long)]
     name: Option<String>,
-    /// Output format: png, jpg, webp or pdf (print: vector text, embedded fonts).
+    /// Output format: png, jpg, webp (lossy, at --quality), webp-lossless or pdf (print: vector
+    /// text, embedded fonts).
     #[arg(long)]
     format: Option<String>,
     /// PDF: bleed on each side, in millimetres (e.g. 3).
@@ -178,7 +179,7 @@ struct Inputs {
     /// PDF: crop marks at the trim corners.
     #[arg(long)]
     crop_marks: bool,
-    /// JPEG quality (1-100).
+    /// JPEG and lossy WebP quality (1-100; default 90).
     #[arg(long)]
     quality: Option<u8>,
     /// Font folder (repeatable).
@@ -193,9 +194,10 @@ struct Inputs {
     /// Map a field to a column pattern, e.g. --field 'name={prenom} {nom}' (repeatable).
     #[arg(long = "field", value_parser = parse_field)]
     fields: Vec<(String, String)>,
-    /// File-size budget in kB: KB for every preset, PRESET=KB for one (repeatable; a preset's own
-    /// budget wins over the one for all). JPEG quality is lowered to fit; PNG/WebP over it get a
-    /// warning. Replaces the campaign file's max_kb.
+    /// File-size budget in kB: KB for every preset, PRESET=KB for one (repeatable). JPEG and lossy
+    /// WebP quality is lowered to fit; PNG and lossless WebP over it get a warning. Merges with the
+    /// campaign file's max_kb: for the same preset (or for all) the flag wins; a preset's own
+    /// budget, from the flags or the file, wins over the one for all.
     #[arg(long, value_name = "KB|PRESET=KB", value_parser = parse_max_kb)]
     max_kb: Vec<(Option<String>, u32)>,
     /// Alt-text pattern, e.g. 'Portrait de {name}, candidate dans {constituency}': written to a .txt beside each image.
@@ -546,10 +548,13 @@ fn preview(
     // What is watched, and the watcher: rebuilt when the campaign's own list changes
     // (a campaign file fixed, or pointed at another template), so the watch follows it.
     let mut watching: Option<(Vec<PathBuf>, affiche::preview::Watcher)> = None;
+    // Loaded once, then again only after a change in a font folder.
+    let mut fonts = affiche::preview::FontCache::default();
     loop {
         let start = Instant::now();
         let outcome = inputs.campaign().and_then(|c| {
-            let batch = Batch::load(c)?;
+            let loaded = fonts.get(&Batch::font_options(&c))?;
+            let batch = Batch::load_with_fonts(c, loaded)?;
             let poster = batch.preview(row, None)?;
             Ok((batch, poster))
         });
@@ -619,8 +624,11 @@ fn preview(
         if failed {
             eprintln!("waiting for a change to {} file(s) or folder(s)…", paths.len());
         }
-        if watcher.wait(std::time::Duration::from_millis(150)).is_none() {
-            return Ok(ExitCode::SUCCESS);
+        match watcher.wait(std::time::Duration::from_millis(150)) {
+            Some(changed) => {
+                fonts.forget_if_changed(&changed);
+            }
+            None => return Ok(ExitCode::SUCCESS),
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Social delivery: a file-size budget per preset (JPEG quality searched to
-//! fit), the only metadata a poster carries (an optional credit line), and
+//! Social delivery: a file-size budget per preset (JPEG or lossy WebP quality
+//! searched to fit), the only metadata a poster carries (an optional credit line), and
 //! alt text written beside each image.
 //!
 //! Posters are encoded from pixels, so nothing from the photos' own metadata
@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::output::{self, Encoding, Format, encode_at};
 
-/// Lowest JPEG quality tried to fit a budget: below it, posters look blocky.
+/// Lowest JPEG or WebP quality tried to fit a budget: below it, posters look blocky.
 pub const MIN_QUALITY: u8 = 40;
 
 /// A file-size budget in kB (1000 bytes): one for every preset, per preset,
@@ -57,6 +57,15 @@ impl MaxKb {
         }
     }
 
+    /// These budgets with `over`'s laid on top (the command line's over the
+    /// campaign file's): for the same preset, and for all, `over` wins; a preset
+    /// budgeted only here keeps its budget, even when `over` sets one for all.
+    pub fn overridden_by(mut self, over: MaxKb) -> MaxKb {
+        self.presets.extend(over.presets);
+        self.all = over.all.or(self.all);
+        self
+    }
+
     /// The budget in kB for `preset`: its own, else the one for all.
     pub fn for_preset(&self, preset: &str) -> Option<u32> {
         self.presets.get(preset).copied().or(self.all)
@@ -87,15 +96,16 @@ impl Delivery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivered {
     pub bytes: Vec<u8>,
-    /// The JPEG quality used, when lowered to fit the budget.
+    /// The JPEG or WebP quality used, when lowered to fit the budget.
     pub quality: Option<u8>,
     /// Set when the file is over its budget even so.
     pub warning: Option<String>,
 }
 
 /// Encodes `image`, with the credit as its only metadata, within `budget` bytes
-/// when the format allows: JPEG quality is searched between [`MIN_QUALITY`] and
-/// the requested quality; PNG and (lossless) WebP only get a warning when over.
+/// when the format allows: JPEG and lossy WebP quality is searched between
+/// [`MIN_QUALITY`] and the requested quality; PNG and lossless WebP only get a
+/// warning when over.
 pub fn deliver(image: &RgbaImage, encoding: Encoding, budget: Option<usize>, credit: Option<&str>) -> Delivered {
     let exif = credit.map(credit_exif).unwrap_or_default();
     let encode = |quality: u8| encode_at(image, encoding.format, quality, &exif);
@@ -108,15 +118,24 @@ pub fn deliver(image: &RgbaImage, encoding: Encoding, budget: Option<usize>, cre
         };
     };
     let kb = |n: usize| n.div_ceil(1000);
-    if encoding.format == Format::Jpeg {
+    let lossy = match encoding.format {
+        Format::Jpeg => Some("JPEG"),
+        Format::Webp { lossless: false } => Some("WebP"),
+        _ => None,
+    };
+    if let Some(name) = lossy {
         let top = encoding.quality.clamp(1, 100);
-        // Flattened once for every quality tried.
-        let rgb = output::flatten(image);
-        let encode = |q| output::encode_jpeg(&rgb, image.width(), image.height(), q, &exif);
-        let (bytes, quality, fits) = fit_quality(MIN_QUALITY.min(top), top, budget, encode);
+        let (bytes, quality, fits) = if encoding.format == Format::Jpeg {
+            // Flattened once for every quality tried.
+            let rgb = output::flatten(image);
+            let encode = |q| output::encode_jpeg(&rgb, image.width(), image.height(), q, &exif);
+            fit_quality(MIN_QUALITY.min(top), top, budget, encode)
+        } else {
+            fit_quality(MIN_QUALITY.min(top), top, budget, encode)
+        };
         let warning = (!fits).then(|| {
             format!(
-                "{} kB at JPEG quality {quality}, the lowest tried: over the {} kB budget (max_kb); use a simpler template or a larger budget",
+                "{} kB at {name} quality {quality}, the lowest tried: over the {} kB budget (max_kb); use a simpler template or a larger budget",
                 kb(bytes.len()),
                 budget / 1000
             )
@@ -131,8 +150,8 @@ pub fn deliver(image: &RgbaImage, encoding: Encoding, budget: Option<usize>, cre
     let bytes = encode(encoding.quality);
     let warning = (bytes.len() > budget).then(|| {
         let fix = match encoding.format {
-            Format::Png => "PNG is lossless; use format = \"jpg\" to fit a budget",
-            _ => "WebP is written lossless; use format = \"jpg\" to fit a budget",
+            Format::Png => "PNG is lossless; use format = \"jpg\" or \"webp\" to fit a budget",
+            _ => "WebP is written lossless (webp-lossless); use format = \"webp\" to fit a budget",
         };
         format!(
             "{} kB: over the {} kB budget (max_kb); {fix}",
@@ -259,6 +278,36 @@ mod tests {
     }
 
     #[test]
+    fn flags_override_the_file_budget_by_budget() {
+        let file = MaxKb {
+            all: Some(800),
+            presets: [("instagram-story".to_string(), 300), ("x-post".to_string(), 400)].into(),
+        };
+        let flags = MaxKb {
+            all: Some(500),
+            presets: [("x-post".to_string(), 200), ("linkedin-post".to_string(), 250)].into(),
+        };
+        let merged = file.clone().overridden_by(flags);
+        assert_eq!(
+            merged.for_preset("x-post"),
+            Some(200),
+            "the flag wins for the same preset"
+        );
+        assert_eq!(merged.for_preset("instagram-story"), Some(300), "kept from the file");
+        assert_eq!(merged.for_preset("linkedin-post"), Some(250), "added by the flag");
+        assert_eq!(
+            merged.for_preset("instagram-square"),
+            Some(500),
+            "the flag's budget for all"
+        );
+        let only_presets = MaxKb {
+            all: None,
+            presets: [("x-post".to_string(), 200)].into(),
+        };
+        assert_eq!(file.overridden_by(only_presets).for_preset("facebook-post"), Some(800));
+    }
+
+    #[test]
     fn credit_exif_reads_back() {
         let exif = exif::Reader::new().read_raw(credit_exif("Photo : Éric")).unwrap();
         let field = exif.get_field(exif::Tag::Copyright, exif::In::PRIMARY).unwrap();
@@ -268,7 +317,12 @@ mod tests {
     #[test]
     fn every_format_carries_the_credit_and_nothing_without_it() {
         let image = RgbaImage::from_pixel(16, 16, image::Rgba([200, 0, 100, 255]));
-        for format in [Format::Png, Format::Jpeg, Format::Webp] {
+        for format in [
+            Format::Png,
+            Format::Jpeg,
+            Format::Webp { lossless: false },
+            Format::Webp { lossless: true },
+        ] {
             let encoding = Encoding { format, quality: 90 };
             let read = |bytes: Vec<u8>| exif::Reader::new().read_from_container(&mut std::io::Cursor::new(bytes));
             let exif = read(deliver(&image, encoding, None, Some("© X")).bytes).unwrap();

@@ -51,6 +51,7 @@ pub mod state;
 pub mod template;
 pub mod text_fit;
 pub mod typeset;
+mod webp;
 mod window;
 
 pub use batch::{Batch, RunOptions};

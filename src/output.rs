@@ -7,21 +7,22 @@ use std::path::{Component, Path, PathBuf};
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder, RgbaImage};
-use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
 /// Image file format of the posters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// PNG with fast compression: photo content barely compresses further.
     #[default]
     Png,
     /// JPEG at [`Encoding::quality`], flattened over white.
     Jpeg,
-    /// Lossless WebP.
-    Webp,
+    /// WebP: lossy at [`Encoding::quality`] (alpha kept), or lossless.
+    Webp {
+        /// `format = "webp-lossless"`.
+        lossless: bool,
+    },
     /// A print PDF page, vector text and shapes (see [`crate::pdf`]).
     Pdf,
 }
@@ -32,17 +33,18 @@ impl Format {
         match self {
             Format::Png => "png",
             Format::Jpeg => "jpg",
-            Format::Webp => "webp",
+            Format::Webp { .. } => "webp",
             Format::Pdf => "pdf",
         }
     }
 
-    /// Parses `png`, `jpg`/`jpeg`, `webp` or `pdf`.
+    /// Parses `png`, `jpg`/`jpeg`, `webp` (lossy), `webp-lossless` or `pdf`.
     pub fn parse(name: &str) -> Option<Format> {
         match name.to_ascii_lowercase().as_str() {
             "png" => Some(Format::Png),
             "jpg" | "jpeg" => Some(Format::Jpeg),
-            "webp" => Some(Format::Webp),
+            "webp" => Some(Format::Webp { lossless: false }),
+            "webp-lossless" => Some(Format::Webp { lossless: true }),
             "pdf" => Some(Format::Pdf),
             _ => None,
         }
@@ -54,7 +56,7 @@ impl Format {
 pub struct Encoding {
     /// File format. Default: PNG.
     pub format: Format,
-    /// JPEG quality, 1–100. Default: 90.
+    /// JPEG and lossy WebP quality, 1–100. Default: 90.
     pub quality: u8,
 }
 
@@ -90,7 +92,7 @@ pub fn encode(image: &RgbaImage, encoding: Encoding) -> Vec<u8> {
     encode_at(image, encoding.format, encoding.quality, &[])
 }
 
-/// Encodes a poster in `format` (`quality` for JPEG), carrying the EXIF block
+/// Encodes a poster in `format` (`quality` for JPEG and lossy WebP), carrying the EXIF block
 /// `exif` when it is not empty and nothing else: no text chunks, no comments.
 pub fn encode_at(image: &RgbaImage, format: Format, quality: u8, exif: &[u8]) -> Vec<u8> {
     let (w, h) = (image.width(), image.height());
@@ -106,7 +108,8 @@ pub fn encode_at(image: &RgbaImage, format: Format, quality: u8, exif: &[u8]) ->
             encoder.write_image(image.as_raw(), w, h, ExtendedColorType::Rgba8)
         }
         Format::Jpeg => return encode_jpeg(&flatten(image), w, h, quality, exif),
-        Format::Webp => {
+        Format::Webp { lossless: false } => return crate::webp::encode_lossy(image, quality, exif),
+        Format::Webp { lossless: true } => {
             let mut encoder = image::codecs::webp::WebPEncoder::new_lossless(&mut out);
             with_exif(&mut encoder, exif);
             encoder.write_image(image.as_raw(), w, h, ExtendedColorType::Rgba8)

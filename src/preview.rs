@@ -12,6 +12,7 @@ use notify::{RecursiveMode, Watcher as _};
 
 use crate::batch::Batch;
 use crate::error::{Error, Result};
+use crate::fonts::{FontOptions, Fonts};
 use crate::render::{Poster, RenderOptions};
 
 impl Batch {
@@ -73,6 +74,54 @@ impl crate::campaign::Campaign {
     }
 }
 
+/// Fonts kept between the renders of a watched preview: loading them is most of
+/// a re-render after a template save, and a save rarely touches a font.
+#[derive(Default)]
+pub struct FontCache {
+    /// The options they were loaded with, and the fonts; `None` until a load succeeds.
+    loaded: Option<(FontOptions, Fonts)>,
+}
+
+impl FontCache {
+    /// The fonts for `options`: the kept ones when loaded with the same options
+    /// and not dropped by [`FontCache::forget_if_changed`] since, else loaded afresh and kept.
+    pub fn get(&mut self, options: &FontOptions) -> Result<Fonts> {
+        if let Some((kept, fonts)) = &self.loaded
+            && kept.dirs == options.dirs
+            && kept.system == options.system
+        {
+            return Ok(fonts.clone());
+        }
+        self.loaded = None;
+        let fonts = Fonts::load(options)?;
+        self.loaded = Some((options.clone(), fonts.clone()));
+        Ok(fonts)
+    }
+
+    /// Drops the kept fonts when one of the `changed` paths (as the [`Watcher`]
+    /// reports them) is in one of their folders. Returns whether it did.
+    pub fn forget_if_changed(&mut self, changed: &[PathBuf]) -> bool {
+        let stale = self
+            .loaded
+            .as_ref()
+            .is_some_and(|(options, _)| touches_fonts(changed, &options.dirs));
+        if stale {
+            self.loaded = None;
+        }
+        stale
+    }
+}
+
+/// Whether any of `changed` (absolute, as the watcher reports) is under one of the font folders `dirs`.
+fn touches_fonts(changed: &[PathBuf], dirs: &[PathBuf]) -> bool {
+    let dirs: Vec<PathBuf> = dirs.iter().map(|d| absolute(d)).collect();
+    changed.iter().any(|c| dirs.iter().any(|d| absolute(c).starts_with(d)))
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
 /// Tells when any of a set of files or folders changed.
 pub struct Watcher {
     _inner: notify::RecommendedWatcher,
@@ -84,7 +133,7 @@ impl Watcher {
     /// editor that saves by writing a new file and renaming it is still seen.
     /// Changes under `ignore` (the preview's own output) are not reported.
     pub fn new(paths: &[PathBuf], ignore: &[PathBuf]) -> Result<Watcher> {
-        let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let abs = absolute;
         let files: Vec<PathBuf> = paths.iter().filter(|p| !p.is_dir()).map(|p| abs(p)).collect();
         let dirs: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).map(|p| abs(p)).collect();
         let ignore: Vec<PathBuf> = ignore.iter().map(|p| abs(p)).collect();
@@ -206,5 +255,58 @@ impl Server {
             s.png = png;
         }
         s.message = message;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(dirs: &[&str]) -> FontOptions {
+        FontOptions {
+            dirs: dirs.iter().map(PathBuf::from).collect(),
+            system: false,
+        }
+    }
+
+    #[test]
+    fn a_font_change_reloads_the_fonts_and_nothing_else_does() {
+        let root = std::path::absolute(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let fonts = options(&[concat!(env!("CARGO_MANIFEST_DIR"), "/fonts/anton")]);
+        let mut cache = FontCache::default();
+        let first = cache.get(&fonts).unwrap();
+        let same = |a: &Fonts, b: &Fonts| Arc::ptr_eq(&a.db, &b.db);
+        assert!(same(&first, &cache.get(&fonts).unwrap()), "kept between renders");
+
+        // A template, data or photo save keeps the fonts.
+        let others = [
+            root.join("templates/hero/story.svg"),
+            root.join("samples/candidates.csv"),
+        ];
+        assert!(!cache.forget_if_changed(&others));
+        assert!(same(&first, &cache.get(&fonts).unwrap()));
+
+        // A file saved in the font folder (or a new one there) reloads them.
+        assert!(cache.forget_if_changed(&[root.join("fonts/anton/NewFont.ttf")]));
+        let reloaded = cache.get(&fonts).unwrap();
+        assert!(!same(&first, &reloaded), "loaded afresh");
+        assert!(same(&reloaded, &cache.get(&fonts).unwrap()));
+
+        // A campaign now naming other font folders reloads them too.
+        let other = options(&[concat!(env!("CARGO_MANIFEST_DIR"), "/fonts/bangers")]);
+        assert!(!same(&reloaded, &cache.get(&other).unwrap()));
+    }
+
+    #[test]
+    fn relative_font_folders_match_the_watchers_absolute_paths() {
+        let cwd = std::env::current_dir().unwrap();
+        let dirs = [PathBuf::from("fonts")];
+        assert!(touches_fonts(&[cwd.join("fonts/noto-sans/NotoSans.ttf")], &dirs));
+        assert!(
+            !touches_fonts(&[cwd.join("fonts-old/a.ttf")], &dirs),
+            "a prefix of the name is not the folder"
+        );
+        assert!(!touches_fonts(&[cwd.join("templates/hero/fonts.svg")], &dirs));
+        assert!(!touches_fonts(&[], &dirs));
     }
 }

@@ -78,3 +78,19 @@ fn a_named_sheet_is_read_and_a_missing_one_lists_the_sheets() {
         }
     }
 }
+
+/// XLSX cells keep their number format: percent, currency, leading zeros,
+/// fixed decimals; General numbers read plain (no `.0`, 15 significant digits).
+#[test]
+fn xlsx_number_formats_read_as_the_sheet_shows_them() {
+    let t = load("formats.xlsx", None).unwrap();
+    assert_eq!(column(&t, "nom"), ["GUÉRIN", "ROY"]);
+    assert_eq!(column(&t, "code_postal"), ["01000", "75001"]);
+    assert_eq!(column(&t, "score"), ["12.5%", "50.0%"]);
+    assert_eq!(column(&t, "part"), ["30%", "100%"]);
+    assert_eq!(column(&t, "budget"), ["1,234.50 €", "80.00 €"]);
+    assert_eq!(column(&t, "dollars"), ["$2,500,000", "$12"]);
+    assert_eq!(column(&t, "pi"), ["3.14", "2.00"]);
+    assert_eq!(column(&t, "general"), ["75001", "0.3"]);
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+}

@@ -181,7 +181,7 @@ fn copyright(bytes: &[u8]) -> Option<String> {
 
 /// `--max-kb x-post=350` with a global `--max-kb 2000`: x-post posters are lowered
 /// to fit 350 kB, the square ones keep quality 90 (their 2000 kB is ample); a preset
-/// the run does not render is a configuration error naming it and the valid ones.
+/// name that is no preset is a configuration error naming it and the presets rendered.
 #[test]
 fn max_kb_per_preset_on_the_command_line_wins_for_that_preset() {
     let tmp = tempfile::tempdir().unwrap();
@@ -226,6 +226,69 @@ fn max_kb_per_preset_on_the_command_line_wins_for_that_preset() {
     assert!(affiche(&unknown).expect(2).stderr.contains("two budgets"));
     unknown.extend(["--max-kb", "x-post=lots"]);
     assert!(affiche(&unknown).expect(2).stderr.contains("PRESET=KB"));
+}
+
+/// `--max-kb` flags merge with the campaign file's `max_kb`, budget by budget:
+/// x-post, budgeted only in the file (350), keeps its budget when the command line
+/// budgets instagram-square, and when it gives a budget for all (2000), which then
+/// applies only to presets with no budget of their own; a file budget for a
+/// preset the flags leave out is unused, not an error.
+#[test]
+fn max_kb_flags_merge_with_the_campaign_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = two_rows(tmp.path());
+    let campaign = tmp.path().join("campaign.toml");
+    let file = "presets = [\"x-post\", \"instagram-square\"]\nformat = \"jpg\"\n[max_kb]\nx-post = 350\n";
+    std::fs::write(&campaign, file).unwrap();
+    // Quality per preset, for each output of a run with `extra` flags.
+    let run = |out: &str, extra: &[&str]| {
+        let out = tmp.path().join(out);
+        let mut args = vec!["render", s(&campaign)];
+        args.extend(sample_flags(s(&data), s(&out)));
+        args.extend(extra);
+        affiche(&args).expect(0);
+        let r = report(&out);
+        let mut seen = Vec::new();
+        for e in r["entries"].as_array().unwrap() {
+            let name = e["output"].as_str().unwrap();
+            let size = std::fs::metadata(out.join(name)).unwrap().len();
+            assert!(!e["warnings"].to_string().contains("budget"), "{e}");
+            seen.push((e["preset"].as_str().unwrap().to_string(), size, e["quality"].as_u64()));
+        }
+        seen
+    };
+    let both = run("both", &["--max-kb", "instagram-square=300"]);
+    assert_eq!(both.len(), 4);
+    for (preset, size, quality) in both {
+        // Both presets are over 350 kB at quality 90: each was lowered to its own budget.
+        let budget = if preset == "x-post" { 350_000 } else { 300_000 };
+        assert!(size <= budget, "{preset}: {size} bytes over {budget}");
+        assert!(quality.is_some_and(|q| (40..90).contains(&q)), "{preset}: {quality:?}");
+    }
+    let all = run("all", &["--max-kb", "2000"]);
+    assert_eq!(all.len(), 4);
+    for (preset, size, quality) in all {
+        if preset == "x-post" {
+            assert!(
+                size <= 350_000 && quality.is_some(),
+                "x-post lost its file budget: {size} {quality:?}"
+            );
+        } else {
+            assert_eq!(quality, None, "{preset}: 2000 kB needs no lowering");
+            assert!(size > 350_000, "{preset}: {size} bytes, as if x-post's budget applied");
+        }
+    }
+    let square = run(
+        "square",
+        &["--preset", "instagram-square", "--max-kb", "instagram-square=300"],
+    );
+    assert_eq!(square.len(), 2);
+    assert!(
+        square
+            .iter()
+            .all(|(p, size, _)| p == "instagram-square" && *size <= 300_000),
+        "{square:?}"
+    );
 }
 
 #[test]
@@ -281,6 +344,58 @@ fn jpegs_fit_the_size_budget_with_alt_text_and_only_the_credit_as_metadata() {
     let run = affiche(&args).expect(0);
     assert!(run.stdout.contains("1 of them unchanged"), "{}", run.stdout);
     assert!(out.join("helene-guerin-x-post.txt").is_file());
+}
+
+/// Lossy WebP under a budget: x-post posters (390–410 kB at quality 90, 180–185 kB
+/// at 40) fit 300 kB at a lowered quality, decode to the PNG's size and pixels
+/// within a small mean difference, carry the credit; a budget below what quality
+/// 40 gives is written at 40 with a warning.
+#[test]
+fn webps_fit_the_size_budget_close_to_the_png() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = two_rows(tmp.path());
+    let out = tmp.path().join("out");
+    let mut args = vec!["render"];
+    args.extend(sample_flags(s(&data), s(&out)));
+    args.extend(["--preset", "x-post", "--name", "{row}.{ext}"]);
+    affiche(&args).expect(0);
+    args.extend(["--format", "webp", "--credit", "© Élan citoyen"]);
+    let mut low = args.clone();
+    args.extend(["--max-kb", "300"]);
+    affiche(&args).expect(0);
+    let r = report(&out);
+    for (i, e) in r["entries"].as_array().unwrap().iter().enumerate() {
+        let name = format!("{}.webp", i + 1);
+        assert_eq!(e["output"].as_str(), Some(name.as_str()));
+        let bytes = std::fs::read(out.join(&name)).unwrap();
+        assert!(bytes.len() <= 300_000, "{name}: {} bytes over 300 kB", bytes.len());
+        let q = e["quality"].as_u64().expect("quality lowered to fit");
+        assert!((40..90).contains(&q), "{name}: quality {q}");
+        assert!(!e["warnings"].to_string().contains("budget"), "{e}");
+        assert_eq!(copyright(&bytes).as_deref(), Some("© Élan citoyen"), "{name}");
+        let lossy = image::load_from_memory(&bytes).unwrap().to_rgba8();
+        let png = image::open(out.join(format!("{}.png", i + 1))).unwrap().to_rgba8();
+        assert_eq!(lossy.dimensions(), png.dimensions(), "{name}");
+        let diff: u64 = lossy
+            .as_raw()
+            .iter()
+            .zip(png.as_raw())
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum();
+        let mean = diff as f64 / png.as_raw().len() as f64;
+        assert!(mean < 4.0, "{name}: mean abs difference {mean:.2} from the PNG");
+    }
+
+    low.extend(["--max-kb", "50"]);
+    affiche(&low).expect(0);
+    let r = report(&out);
+    let e = &r["entries"][0];
+    assert_eq!(e["quality"].as_u64(), Some(40), "{e}");
+    let warnings = e["warnings"].to_string();
+    assert!(
+        warnings.contains("at WebP quality 40") && warnings.contains("over the 50 kB budget"),
+        "{warnings}"
+    );
 }
 
 #[test]

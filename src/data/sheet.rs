@@ -61,6 +61,8 @@ pub fn parse_sheet(bytes: &[u8], path: &Path, sheet: Option<&str>) -> Result<Tab
     let range = book
         .worksheet_range(&name)
         .map_err(|e| err(path, format!("sheet {name:?} cannot be read: {e}")))?;
+    // XLSX number formats (other workbooks give none): absolute positions.
+    let styles = book.worksheet_style(&name).unwrap_or_default();
     // The range starts at the first used cell, which is not always A1.
     let (top, left) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
     let mut rows = range.rows();
@@ -103,6 +105,14 @@ pub fn parse_sheet(bytes: &[u8], path: &Path, sheet: Option<&str>) -> Result<Tab
                     });
                     String::new()
                 }
+                Data::Float(f) => {
+                    let at = ((top + number) as u32, (left + j) as u32);
+                    formatted(*f, styles.get(at)).unwrap_or_else(|| number_text(*f))
+                }
+                Data::Int(i) => {
+                    let at = ((top + number) as u32, (left + j) as u32);
+                    formatted(*i as f64, styles.get(at)).unwrap_or_else(|| i.to_string())
+                }
                 cell => cell_text(cell),
             };
             values.insert(column.clone(), clean(&raw, number, column, &mut table.warnings));
@@ -131,8 +141,8 @@ fn header_text(cell: &Data) -> String {
 /// A cell as text, close to what the spreadsheet displays: integers without
 /// `.0`, at most 15 significant digits (as spreadsheets show), dates in ISO
 /// form (`2026-03-15`, with ` 18:30` when there is a time), booleans as
-/// `TRUE`/`FALSE`. Number formats (currency, percent, a French decimal comma)
-/// are not applied: a column meant to be shown that way is best typed as text.
+/// `TRUE`/`FALSE`. XLSX number formats are applied by the caller ([`formatted`]),
+/// which knows the cell's position.
 pub fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty | Data::Error(_) => String::new(),
@@ -167,6 +177,19 @@ pub fn cell_text(cell: &Data) -> String {
         },
         Data::DurationIso(s) => s.clone(),
     }
+}
+
+/// A number through its cell's XLSX number format, as Excel shows it in the
+/// format code's own (en-US) notation: `0.0%` → `12.5%`, `00000` → `01000`,
+/// `#,##0.00\ "€"` → `1,234.50 €`. `None` for the General format, no format,
+/// or a code ssfmt cannot read: the number is then shown by [`number_text`].
+fn formatted(value: f64, style: Option<&calamine::Style>) -> Option<String> {
+    let code = &style?.number_format.as_ref()?.format_code;
+    if code.eq_ignore_ascii_case("general") {
+        return None;
+    }
+    // `_)` and `_-` leave a space the width of a character for alignment: not wanted on a poster.
+    ssfmt::format_default(value, code).ok().map(|t| t.trim().to_string())
 }
 
 /// `3.0` → `3`, `0.1 + 0.2` → `0.3`: 15 significant digits, trailing zeros cut.
@@ -206,6 +229,25 @@ mod tests {
         assert_eq!(number_text(1e20), "100000000000000000000");
         assert_eq!(cell_text(&Data::Int(7)), "7");
         assert_eq!(cell_text(&Data::Bool(true)), "TRUE");
+    }
+
+    #[test]
+    fn number_formats_apply_and_general_keeps_the_plain_number() {
+        let style = |code: &str| {
+            let mut s = calamine::Style::default();
+            s.number_format = Some(calamine::NumberFormat::default());
+            s.number_format.as_mut().unwrap().format_code = code.into();
+            s
+        };
+        assert_eq!(formatted(0.125, Some(&style("0.0%"))).as_deref(), Some("12.5%"));
+        assert_eq!(formatted(1000.0, Some(&style("00000"))).as_deref(), Some("01000"));
+        assert_eq!(formatted(1.23456, Some(&style("0.00"))).as_deref(), Some("1.23"));
+        assert_eq!(
+            formatted(1234.5, Some(&style("#,##0.00_-"))).as_deref(),
+            Some("1,234.50")
+        );
+        assert_eq!(formatted(75001.0, Some(&style("General"))), None);
+        assert_eq!(formatted(75001.0, None), None);
     }
 
     #[test]
