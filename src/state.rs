@@ -175,6 +175,21 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_file_is_not_current() {
+        // What a power cut before the batch's flush can leave: the name without its bytes.
+        let dir = tempfile::tempdir().unwrap();
+        let h = input_hash([b"a".as_slice()]);
+        std::fs::write(dir.path().join("a.png"), b"").unwrap();
+        let state = State::open(dir.path()).unwrap();
+        state.record(Path::new("a.png"), &h).unwrap();
+        drop(state);
+        let state = State::open(dir.path()).unwrap();
+        assert!(!state.is_current(Path::new("a.png"), &h));
+        std::fs::write(dir.path().join("a.png"), b"x").unwrap();
+        assert!(state.is_current(Path::new("a.png"), &h));
+    }
+
+    #[test]
     fn sweep_removes_only_our_temporary_files() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("sub")).unwrap();
