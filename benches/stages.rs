@@ -136,17 +136,21 @@ fn main() {
             affiche::effects::apply(&mut image, effects);
         }),
     );
+    // Each effect alone, by the kind the manifest names it.
     for e in effects {
-        let name = format!("{e:?}");
+        let kind = format!("{e:?}")
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_lowercase();
         row(
-            &name[..name.len().min(44)],
+            &format!("  of which {kind}"),
             median(runs, || {
                 let mut image = frame.clone();
                 affiche::effects::apply(&mut image, std::slice::from_ref(e));
             }),
         );
     }
-    row("clone frame", median(runs, || drop(frame.clone())));
     row(
         "compose (measure + fit 2 text slots, fill)",
         median(runs, || {
