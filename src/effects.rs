@@ -8,6 +8,8 @@ use image::{GrayImage, RgbaImage};
 use imageproc::morphology::{Mask, grayscale_dilate};
 use serde::{Deserialize, Deserializer};
 
+mod halftone;
+
 /// One step of a manifest's `effects = [...]` list, applied in order by [`apply`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
@@ -68,9 +70,6 @@ impl<'de> Deserialize<'de> for Color {
 }
 
 const BLACK: Color = Color([0, 0, 0]);
-/// How far (of 255) the photo is lifted toward white to become halftone paper: bright enough for the dots to
-/// carry the shading, dark enough to keep the photo's hues.
-const PAPER_LIFT: u8 = 64;
 
 /// Applies `effects` in order, in place. Alpha is preserved exactly; output is deterministic.
 pub fn apply(image: &mut RgbaImage, effects: &[Effect]) {
@@ -109,7 +108,7 @@ pub fn apply(image: &mut RgbaImage, effects: &[Effect]) {
                 ink,
                 paper,
                 angle,
-            } => halftone(image, cell, ink, paper, angle),
+            } => halftone::halftone(image, cell, ink, paper, angle),
             Effect::Outline {
                 color,
                 threshold,
@@ -186,97 +185,6 @@ fn box_filter(image: &GrayImage, rx: u32, ry: u32) -> GrayImage {
         }
     }
     GrayImage::from_raw(w as u32, h as u32, out).expect("same dimensions")
-}
-
-/// Fraction of a unit cell covered by a disc of radius `r` (in cells) centred in it, clipped to the cell.
-fn disc_coverage(r: f32) -> f32 {
-    let r2 = r * r;
-    if r <= 0.5 {
-        std::f32::consts::PI * r2
-    } else if r2 < 0.5 {
-        let segment = r2 * (0.5 / r).acos() - 0.5 * (r2 - 0.25).sqrt();
-        std::f32::consts::PI * r2 - 4.0 * segment
-    } else {
-        1.0
-    }
-}
-
-fn halftone(image: &mut RgbaImage, cell: u32, ink: Option<Color>, paper: Option<Color>, angle: Option<f32>) {
-    let (cell, ink, angle) = (cell.max(2) as f32, ink.unwrap_or(BLACK), angle.unwrap_or(45.0));
-    // Dot size follows a lightly blurred tone (⅛ cell): enough to stop JPEG noise fraying dot edges, little enough
-    // that dots still clip to strong edges (collars, glasses) instead of smearing them as a cell-wide average would.
-    let r = (cell / 8.0).round().max(1.0) as u32;
-    let tone = box_filter(&gray_over_white(image), r, r);
-    let ink_luma = luma(&ink.0) as f32;
-    // Dot radius (px) per tone: ink coverage c solves paper·(1−c) + ink·c = tone, so the print keeps the photo's
-    // values; then the disc (clipped to its cell) with area c is found by bisection.
-    let radius: Vec<f32> = (0..=255u8)
-        .map(|l| {
-            let paper_luma = paper.map_or(mix(l, 255, PAPER_LIFT), |p| luma(&p.0)) as f32;
-            let c = ((paper_luma - l as f32) / (paper_luma - ink_luma)).clamp(0.0, 1.0);
-            let (mut lo, mut hi) = (0.0f32, std::f32::consts::FRAC_1_SQRT_2);
-            for _ in 0..20 {
-                let mid = (lo + hi) / 2.0;
-                *(if disc_coverage(mid) < c { &mut lo } else { &mut hi }) = mid;
-            }
-            // Empty and solid tones get no ramp pixels at all (no stray centre dot, no uncovered corner).
-            [-1.0, lo * cell, cell][(c > 0.0) as usize + (c >= 1.0) as usize]
-        })
-        .collect();
-    // Paper lift per luma: the photo is raised toward white by the same amount on every channel, which keeps its
-    // chroma (a plain mix toward white washes colours out once the black dots are added).
-    let lift: [u8; 256] = std::array::from_fn(|l| mix(0, 255 - l as u8, PAPER_LIFT));
-    let (sin, cos) = angle.to_radians().sin_cos();
-    let (sin, cos) = (sin / cell, cos / cell);
-    let (width, height) = (image.width() as usize, image.height() as usize);
-    // Shift rotated coordinates positive so `as i32` truncation acts as a fast floor.
-    let shift = ((width + height) as f32 / cell).ceil() + 1.0;
-    let (mut dist, mut cover, mut ups) = (vec![0f32; width], vec![0u8; width], vec![0u8; width]);
-    for (y, (row, tone_row)) in image
-        .chunks_exact_mut(width * 4)
-        .zip(tone.chunks_exact(width))
-        .enumerate()
-    {
-        let y = y as f32 + 0.5;
-        // Pure arithmetic in its own loop (no table lookups), so it vectorises.
-        for (x, d) in dist.iter_mut().enumerate() {
-            let x = x as i32 as f32 + 0.5; // via i32: SSE2 converts i32 lanes, not usize
-            let (u, v) = (x * cos + y * sin + shift, y * cos - x * sin + shift);
-            // Dot centres sit at cell middles, so the offset from the nearest one is frac − ½ on each axis.
-            let (du, dv) = (u - (u as i32) as f32 - 0.5, v - (v as i32) as f32 - 0.5);
-            *d = (du * du + dv * dv).sqrt() * cell;
-        }
-        // One-pixel ramp across the dot edge: antialiased dots without supersampling.
-        for ((cov, &d), &l) in cover.iter_mut().zip(&dist).zip(tone_row) {
-            *cov = ((radius[l as usize] - d + 0.5).clamp(0.0, 1.0) * 255.0) as u8;
-        }
-        // Two loops rather than a test of `paper` per pixel, each in u32 lanes.
-        let ink = ink.0.map(u32::from);
-        match paper {
-            None => {
-                // The lift's lookups in a loop of their own, so the blend below has none.
-                for (u, px) in ups.iter_mut().zip(row.chunks_exact(4)) {
-                    *u = lift[luma(px) as usize];
-                }
-                for ((px, &cov), &up) in row.chunks_exact_mut(4).zip(&cover).zip(&ups) {
-                    let up = u32::from(up);
-                    let (keep, cov) = (255 - u32::from(cov), u32::from(cov));
-                    for c in 0..3 {
-                        let base = (u32::from(px[c]) + up).min(255);
-                        px[c] = div255(base * keep + ink[c] * cov) as u8;
-                    }
-                }
-            }
-            Some(p) => {
-                for (px, &cov) in row.chunks_exact_mut(4).zip(&cover) {
-                    let (keep, cov) = (255 - u32::from(cov), u32::from(cov));
-                    for c in 0..3 {
-                        px[c] = div255(u32::from(p.0[c]) * keep + ink[c] * cov) as u8;
-                    }
-                }
-            }
-        }
-    }
 }
 
 fn outline(image: &mut RgbaImage, ink: Option<Color>, threshold: Option<f32>, thickness: Option<u32>) {
