@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher as _};
@@ -202,15 +202,19 @@ struct Shown {
     message: String,
 }
 
-/// A page on 127.0.0.1 showing the latest preview; it polls `/version` and
-/// reloads the image when it changes.
+/// A page on 127.0.0.1 showing the latest preview. It long-polls
+/// `/version?after=N`, which answers as soon as a render newer than N is shown
+/// (or after [`HOLD`] with the same one), and reloads the image when it changes:
+/// a save shows up at once, with one request a second while nothing happens.
 pub struct Server {
-    shown: Arc<Mutex<Shown>>,
+    shown: Arc<(Mutex<Shown>, Condvar)>,
     /// The port the server listens on.
     pub port: u16,
 }
 
 const PAGE: &str = include_str!("preview.html");
+/// How long `/version?after=N` waits for a newer render before answering anyway.
+const HOLD: Duration = Duration::from_secs(1);
 
 impl Server {
     /// Listens on 127.0.0.1:`port` (0 picks a free port) and serves from a thread.
@@ -218,30 +222,13 @@ impl Server {
         let http = tiny_http::Server::http(("127.0.0.1", port))
             .map_err(|e| Error::io(format!("127.0.0.1:{port}"), std::io::Error::other(e.to_string())))?;
         let port = http.server_addr().to_ip().map_or(port, |a| a.port());
-        let shown = Arc::new(Mutex::new(Shown::default()));
+        let shown = Arc::new((Mutex::new(Shown::default()), Condvar::new()));
         let state = shown.clone();
         std::thread::spawn(move || {
             for request in http.incoming_requests() {
-                let (body, kind) = {
-                    let s = state.lock().unwrap_or_else(|e| e.into_inner());
-                    match request.url().split('?').next().unwrap_or("/") {
-                        "/" => (PAGE.as_bytes().to_vec(), "text/html; charset=utf-8"),
-                        "/poster.png" => (s.png.clone(), "image/png"),
-                        "/version" => (
-                            format!("{}\n{}", s.version, s.message).into_bytes(),
-                            "text/plain; charset=utf-8",
-                        ),
-                        _ => {
-                            let _ = request.respond(tiny_http::Response::empty(404));
-                            continue;
-                        }
-                    }
-                };
-                let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k, v).expect("ASCII header");
-                let response = tiny_http::Response::from_data(body)
-                    .with_header(header("Content-Type", kind))
-                    .with_header(header("Cache-Control", "no-store"));
-                let _ = request.respond(response);
+                let state = state.clone();
+                // A thread per request: a held `/version` must not hold up the poster.
+                std::thread::spawn(move || respond(request, &state));
             }
         });
         Ok(Server { shown, port })
@@ -249,13 +236,46 @@ impl Server {
 
     /// Shows a new render (`png`: `None` keeps the last good image) and its outcome.
     pub fn show(&self, png: Option<Vec<u8>>, message: String) {
-        let mut s = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+        let (shown, changed) = &*self.shown;
+        let mut s = shown.lock().unwrap_or_else(|e| e.into_inner());
         s.version += 1;
         if let Some(png) = png {
             s.png = png;
         }
         s.message = message;
+        changed.notify_all();
     }
+}
+
+fn respond(request: tiny_http::Request, (shown, changed): &(Mutex<Shown>, Condvar)) {
+    let url = request.url().to_string();
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    let (body, kind) = {
+        let s = shown.lock().unwrap_or_else(|e| e.into_inner());
+        match path {
+            "/" => (PAGE.as_bytes().to_vec(), "text/html; charset=utf-8"),
+            "/poster.png" => (s.png.clone(), "image/png"),
+            "/version" => {
+                let after = query.strip_prefix("after=").and_then(|n| n.parse::<u64>().ok());
+                let (s, _) = changed
+                    .wait_timeout_while(s, HOLD, |s| Some(s.version) == after)
+                    .unwrap_or_else(|e| e.into_inner());
+                (
+                    format!("{}\n{}", s.version, s.message).into_bytes(),
+                    "text/plain; charset=utf-8",
+                )
+            }
+            _ => {
+                let _ = request.respond(tiny_http::Response::empty(404));
+                return;
+            }
+        }
+    };
+    let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k, v).expect("ASCII header");
+    let response = tiny_http::Response::from_data(body)
+        .with_header(header("Content-Type", kind))
+        .with_header(header("Cache-Control", "no-store"));
+    let _ = request.respond(response);
 }
 
 #[cfg(test)]

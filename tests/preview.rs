@@ -295,8 +295,8 @@ fn serve_shows_the_latest_render_and_its_version() {
     assert!(status.contains("200"));
     let page = String::from_utf8(page).unwrap();
     assert!(
-        page.contains("fetch(\"version\"") && page.contains("poster.png?v="),
-        "the page polls and reloads"
+        page.contains("fetch(\"version?after=\"") && page.contains("poster.png?v="),
+        "the page long-polls and reloads"
     );
     let (_, png) = get(port, "/poster.png");
     let img = image::load_from_memory(&png).unwrap();
@@ -306,13 +306,26 @@ fn serve_shows_the_latest_render_and_its_version() {
         get(port, "/../../etc/passwd").0.contains("404"),
         "nothing else is served"
     );
+    // Nothing changed: a long poll answers (after its hold) with the same render.
+    assert!(
+        String::from_utf8(get(port, "/version?after=1").1)
+            .unwrap()
+            .starts_with("1\n")
+    );
     let pdir: PathBuf = d.to_path_buf();
-    // x-post uses the landscape variant: edit it, and a second version appears.
+    // x-post uses the landscape variant: edit it while a long poll waits, and that
+    // poll answers with the second version.
+    let waiting = std::thread::spawn(move || String::from_utf8(get(port, "/version?after=1").1).unwrap());
     let svg = pdir.join("templates/hero/landscape.svg");
     std::thread::sleep(Duration::from_millis(500));
     let text = std::fs::read_to_string(&svg).unwrap();
     std::fs::write(&svg, text.replace("#FFD400", "#00C0FF")).unwrap();
     eventually("a second version", || version().starts_with("2\n"));
+    let answered = waiting.join().unwrap();
+    assert!(
+        answered.starts_with("1\n") || answered.starts_with("2\n"),
+        "a held poll answers with the render it saw last: {answered}"
+    );
     let (_, png) = get(port, "/poster.png");
     let img = image::load_from_memory(&png).unwrap().into_rgb8();
     assert!(img.pixels().filter(|p| p.0 == [0, 0xC0, 0xFF]).count() > 1000);
@@ -359,13 +372,14 @@ fn the_preview_page_shows_the_latest_render_in_chromium() {
     let version = || String::from_utf8(get(port, "/version").1).unwrap();
     eventually("the first render", || version().starts_with("1\n"));
     let profile = tempfile::tempdir().unwrap();
-    // Virtual time lets the page poll, load the poster and settle before the DOM is dumped.
+    // Virtual time lets the page poll, load the poster and settle before the DOM is dumped;
+    // it stands still while a long poll is held (a second each), so a small budget is enough.
     let dump = || {
         let (dom, console) = common::browse(
             &chromium,
             profile.path(),
             &format!("http://127.0.0.1:{port}/"),
-            &["--virtual-time-budget=3000", "--dump-dom"],
+            &["--virtual-time-budget=500", "--dump-dom"],
         );
         assert!(console.is_empty(), "console messages: {console:?}");
         dom
@@ -374,14 +388,39 @@ fn the_preview_page_shows_the_latest_render_in_chromium() {
     assert!(dom.contains("data-version=\"1\""), "{dom}");
     assert!(dom.contains("data-width=\"1600\""), "the poster loaded: {dom}");
     assert!(dom.contains("row 2, landscape 1600×900"), "{dom}");
+    // One page left open while the data is saved: it swaps in the new render by itself.
+    // (Virtual time stands still while the page's long poll is held, so the page stays
+    // open for about a second of real time per 100 virtual ms.)
+    let url = format!("http://127.0.0.1:{port}/");
+    let (chromium2, profile2) = (chromium.clone(), tempfile::tempdir().unwrap());
+    let open_page = std::thread::spawn(move || {
+        common::browse(
+            &chromium2,
+            profile2.path(),
+            &url,
+            &["--virtual-time-budget=1200", "--dump-dom"],
+        )
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    let data = d.join("samples/candidates.csv");
+    let csv = std::fs::read_to_string(&data).unwrap();
+    let second = csv.lines().nth(2).unwrap().split(',').nth(1).unwrap().to_string();
+    std::fs::write(&data, csv.replacen(&second, "LIVESWAP", 1)).unwrap();
+    eventually("the saved data rendered", || version().starts_with("2\n"));
+    let (dom, console) = open_page.join().unwrap();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    assert!(
+        dom.contains("data-shown=\"1 2\"") && dom.contains("data-version=\"2\""),
+        "the open page showed render 1, then render 2: {dom}"
+    );
     // A broken save: the page shows the error, styled as one, and keeps the poster.
     let svg = d.join("templates/hero/landscape.svg");
     std::thread::sleep(Duration::from_millis(500));
     std::fs::write(&svg, "<svg").unwrap();
-    eventually("an error version", || version().starts_with("2\nerror"));
+    eventually("an error version", || version().starts_with("3\nerror"));
     let dom = dump();
     assert!(
-        dom.contains("data-version=\"2\"") && dom.contains("class=\"error\""),
+        dom.contains("data-version=\"3\"") && dom.contains("class=\"error\""),
         "{dom}"
     );
     assert!(dom.contains("data-width=\"1600\""), "the last good poster stays: {dom}");
