@@ -45,11 +45,12 @@ impl Batch {
         Batch::load_with_fonts(campaign, fonts)
     }
 
-    /// The fonts a batch of `campaign` loads: its font folders.
+    /// The fonts a batch of `campaign` loads: its font folders, and the system's
+    /// when it asks for them (`system_fonts`, `--system-fonts`).
     pub fn font_options(campaign: &Campaign) -> FontOptions {
         FontOptions {
             dirs: campaign.fonts.clone(),
-            system: false,
+            system: campaign.system_fonts,
         }
     }
 

@@ -307,6 +307,23 @@ mod tests {
     }
 
     #[test]
+    fn system_fonts_reach_the_batch_font_options() {
+        let base = || CampaignFile {
+            template: Some("t".into()),
+            data: Some("d.csv".into()),
+            ..Default::default()
+        };
+        let c = Campaign::resolve(base(), Path::new("c.toml")).unwrap();
+        assert!(!crate::Batch::font_options(&c).system, "off by default");
+        let flags = CampaignFile {
+            system_fonts: Some(true),
+            ..Default::default()
+        };
+        let c = Campaign::resolve(base().overridden_by(flags), Path::new("c.toml")).unwrap();
+        assert!(crate::Batch::font_options(&c).system);
+    }
+
+    #[test]
     fn max_kb_is_one_number_or_a_table_of_presets_this_campaign_renders() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
