@@ -309,13 +309,7 @@ fn scaled_against_full(bytes: &[u8], preset: &str, size: (u32, u32)) -> f64 {
     let full = affiche::render(&batch.template, &record, Some(size), &Default::default(), &batch.fonts)
         .unwrap()
         .image;
-    let diff: u64 = scaled
-        .as_raw()
-        .iter()
-        .zip(full.as_raw())
-        .map(|(a, b)| u64::from(a.abs_diff(*b)))
-        .sum();
-    diff as f64 / full.as_raw().len() as f64
+    common::mean_difference(&scaled, &full)
 }
 
 fn jpeg(image: &image::RgbImage) -> Vec<u8> {

@@ -2,6 +2,8 @@
 //! grayscale, 16-bit, alpha cut-outs, WebP; each decodes upright, in colour,
 //! with its transparency kept through cropping.
 
+mod common;
+
 use std::io::Cursor;
 
 use affiche::photo::{self, Fit, Placement};
@@ -234,13 +236,7 @@ fn progressive_jpeg_decodes_like_baseline() {
     );
     let progressive = photo::decode(&progressive).unwrap();
     assert_eq!(progressive.dimensions(), (w, h));
-    let diff: u64 = baseline
-        .as_raw()
-        .iter()
-        .zip(progressive.as_raw())
-        .map(|(a, b)| u64::from(a.abs_diff(*b)))
-        .sum();
-    let mean = diff as f64 / baseline.as_raw().len() as f64;
+    let mean = common::mean_difference(&baseline, &progressive);
     assert!(mean < 2.0, "mean channel difference {mean}");
 }
 

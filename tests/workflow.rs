@@ -376,13 +376,7 @@ fn webps_fit_the_size_budget_close_to_the_png() {
         let lossy = image::load_from_memory(&bytes).unwrap().to_rgba8();
         let png = image::open(out.join(format!("{}.png", i + 1))).unwrap().to_rgba8();
         assert_eq!(lossy.dimensions(), png.dimensions(), "{name}");
-        let diff: u64 = lossy
-            .as_raw()
-            .iter()
-            .zip(png.as_raw())
-            .map(|(a, b)| u64::from(a.abs_diff(*b)))
-            .sum();
-        let mean = diff as f64 / png.as_raw().len() as f64;
+        let mean = common::mean_difference(&lossy, &png);
         assert!(mean < 4.0, "{name}: mean abs difference {mean:.2} from the PNG");
     }
 

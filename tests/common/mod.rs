@@ -10,6 +10,18 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Mean absolute difference per channel byte between two images of the same size.
+pub fn mean_difference(a: &RgbaImage, b: &RgbaImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let diff: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    diff as f64 / a.as_raw().len() as f64
+}
+
 /// Largest per-channel difference tolerated (anti-aliasing across platforms).
 const TOLERANCE: u8 = 8;
 /// Pixels allowed over the tolerance, as a fraction of the image.
