@@ -8,6 +8,8 @@ use image::{GrayImage, RgbaImage};
 use imageproc::morphology::{Mask, grayscale_dilate};
 use serde::{Deserialize, Deserializer};
 
+use crate::window::div255;
+
 mod halftone;
 
 /// One step of a manifest's `effects = [...]` list, applied in order by [`apply`].
@@ -122,12 +124,6 @@ pub fn apply(image: &mut RgbaImage, effects: &[Effect]) {
 fn mix(a: u8, b: u8, t: u8) -> u8 {
     let (a, b, t) = (a as u32, b as u32, t as u32);
     div255(a * (255 - t) + b * t) as u8
-}
-
-/// `v / 255` rounded as [`mix`] rounds, for `v` up to 255²: shifts instead of a division.
-fn div255(v: u32) -> u32 {
-    let v = v + 127;
-    (v + 1 + (v >> 8)) >> 8
 }
 
 /// Rec. 601 luma with weights summing to 256, so black → 0 and white → 255 exactly.
@@ -250,13 +246,6 @@ mod tests {
         { kind = "tint", color = "#E4002B", amount = 0.3 }, { kind = "halftone", cell = 8, angle = 15 },
         { kind = "posterize", levels = 4 }, { kind = "outline", threshold = 0.2, thickness = 3 },
         { kind = "tint", color = "#090909", amount = 2 }, { kind = "halftone", cell = 0, paper = "#FFD400" }"##;
-
-    #[test]
-    fn div255_rounds_as_mix_does() {
-        for v in 0..=255 * 255 {
-            assert_eq!(div255(v), (v + 127) / 255, "{v}");
-        }
-    }
 
     #[test]
     fn box_filter_gives_imageprocs_bytes() {

@@ -245,8 +245,9 @@ impl Window {
     }
 }
 
-/// `v / 255`, rounded, for `v` up to 255².
-fn div255(v: u32) -> u32 {
+/// `v / 255`, rounded, for `v` up to 255²: shifts instead of a division (also the
+/// photo effects' blend, `effects::mix`).
+pub(crate) fn div255(v: u32) -> u32 {
     (v + 128 + ((v + 128) >> 8)) >> 8
 }
 
@@ -258,6 +259,8 @@ mod tests {
     fn div255_rounds_like_the_float_division() {
         for v in 0..=255 * 255 {
             assert_eq!(div255(v), (v as f32 / 255.0).round() as u32, "{v}");
+            // The integer form the photo effects' blend was written with.
+            assert_eq!(div255(v), (v + 127) / 255, "{v}");
         }
     }
 }
