@@ -236,13 +236,16 @@ pub fn rasterize(
     drop(tree);
     // Demultiply in place: no second canvas-sized buffer.
     let mut data = pixmap.take();
-    // Opaque pixels (most of a poster) are the same either way.
-    for px in data.chunks_exact_mut(4).filter(|px| px[3] != 255) {
-        let c = tiny_skia::PremultipliedColorU8::from_rgba(px[0], px[1], px[2], px[3]).map_or([0, 0, 0, 0], |c| {
-            let c = c.demultiply();
-            [c.red(), c.green(), c.blue(), c.alpha()]
-        });
-        px.copy_from_slice(&c);
+    // Opaque pixels (most of a poster) are the same either way: whole opaque runs are skipped
+    // by one vectorised test instead of a branch per pixel.
+    for run in data.chunks_mut(64).filter(|run| !crate::window::opaque(run)) {
+        for px in run.chunks_exact_mut(4).filter(|px| px[3] != 255) {
+            let c = tiny_skia::PremultipliedColorU8::from_rgba(px[0], px[1], px[2], px[3]).map_or([0; 4], |c| {
+                let c = c.demultiply();
+                [c.red(), c.green(), c.blue(), c.alpha()]
+            });
+            px.copy_from_slice(&c);
+        }
     }
     let image = RgbaImage::from_raw(w, h, data).expect("w×h×4 bytes");
     Ok(Poster {

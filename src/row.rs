@@ -124,6 +124,8 @@ impl Batch {
             {
                 // Faces found again: the detector's boxes move by a few percent with the
                 // input's resolution, and this way the poster is the one a full decode gives.
+                // The scaled decode goes first: both at once were a row's peak memory.
+                record.photos.remove(field);
                 let full = crate::photo::decode(bytes).map_err(err)?;
                 record.faces.insert(field.clone(), crate::face::find(&full));
                 record.photos.insert(field.clone(), Arc::new(full));

@@ -2,7 +2,7 @@
 
 use image::RgbaImage;
 
-use super::{BLACK, Color, box_filter, div255, gray_over_white, luma, mix};
+use super::{BLACK, Color, box_filter, gray_over_white, luma, mix};
 
 /// How far (of 255) the photo is lifted toward white to become halftone paper: bright enough for the dots to
 /// carry the shading, dark enough to keep the photo's hues.
@@ -51,7 +51,12 @@ pub(super) fn halftone(image: &mut RgbaImage, cell: u32, ink: Option<Color>, pap
     let (width, height) = (image.width() as usize, image.height() as usize);
     // Shift rotated coordinates positive so `as i32` truncation acts as a fast floor.
     let shift = ((width + height) as f32 / cell).ceil() + 1.0;
-    let (mut dist, mut cover, mut ups) = (vec![0f32; width], vec![0u8; width], vec![0u8; width]);
+    // Per byte, not per pixel (alpha lanes get no ink and no lift, which leaves them as they
+    // are), so the blend is one flat loop in 16-bit lanes that vectorises.
+    let (mut dist, mut cover, mut ups) = (vec![0f32; width], vec![0u8; width * 4], vec![0u8; width * 4]);
+    let ink: Vec<u8> = (0..width).flat_map(|_| [ink.0[0], ink.0[1], ink.0[2], 0]).collect();
+    let paper: Option<Vec<u8>> = paper.map(|p| (0..width).flat_map(|_| [p.0[0], p.0[1], p.0[2], 0]).collect());
+    let colour: Vec<u8> = (0..width).flat_map(|_| [255, 255, 255, 0]).collect();
     for (y, (row, tone_row)) in image
         .chunks_exact_mut(width * 4)
         .zip(tone.chunks_exact(width))
@@ -67,34 +72,33 @@ pub(super) fn halftone(image: &mut RgbaImage, cell: u32, ink: Option<Color>, pap
             *d = (du * du + dv * dv).sqrt() * cell;
         }
         // One-pixel ramp across the dot edge: antialiased dots without supersampling.
-        for ((cov, &d), &l) in cover.iter_mut().zip(&dist).zip(tone_row) {
-            *cov = ((radius[l as usize] - d + 0.5).clamp(0.0, 1.0) * 255.0) as u8;
+        for ((cov, &d), &l) in cover.chunks_exact_mut(4).zip(&dist).zip(tone_row) {
+            let c = ((radius[l as usize] - d + 0.5).clamp(0.0, 1.0) * 255.0) as u8;
+            cov.copy_from_slice(&[c, c, c, 0]);
         }
-        // Two loops rather than a test of `paper` per pixel, each in u32 lanes.
-        let ink = ink.0.map(u32::from);
-        match paper {
+        match &paper {
             None => {
                 // The lift's lookups in a loop of their own, so the blend below has none.
-                for (u, px) in ups.iter_mut().zip(row.chunks_exact(4)) {
-                    *u = lift[luma(px) as usize];
+                for (u, px) in ups.chunks_exact_mut(4).zip(row.chunks_exact(4)) {
+                    let l = lift[luma(px) as usize];
+                    u.copy_from_slice(&[l, l, l, 0]);
                 }
-                for ((px, &cov), &up) in row.chunks_exact_mut(4).zip(&cover).zip(&ups) {
-                    let up = u32::from(up);
-                    let (keep, cov) = (255 - u32::from(cov), u32::from(cov));
-                    for c in 0..3 {
-                        let base = (u32::from(px[c]) + up).min(255);
-                        px[c] = div255(base * keep + ink[c] * cov) as u8;
-                    }
+                for (((v, &up), &cov), &ink) in row.iter_mut().zip(&ups).zip(&cover).zip(&ink) {
+                    let base = (u16::from(*v) + u16::from(up)).min(255);
+                    *v = div255_u16(base * (255 - u16::from(cov)) + u16::from(ink) * u16::from(cov));
                 }
             }
-            Some(p) => {
-                for (px, &cov) in row.chunks_exact_mut(4).zip(&cover) {
-                    let (keep, cov) = (255 - u32::from(cov), u32::from(cov));
-                    for c in 0..3 {
-                        px[c] = div255(u32::from(p.0[c]) * keep + ink[c] * cov) as u8;
-                    }
+            Some(paper) => {
+                for ((((v, &p), &cov), &ink), &m) in row.iter_mut().zip(paper).zip(&cover).zip(&ink).zip(&colour) {
+                    let new = div255_u16(u16::from(p) * (255 - u16::from(cov)) + u16::from(ink) * u16::from(cov));
+                    *v = (new & m) | (*v & !m); // alpha lanes keep their value
                 }
             }
         }
     }
+}
+
+/// [`div255`] in 16-bit lanes: `v` ≤ 255² keeps every step below 2¹⁶.
+fn div255_u16(v: u16) -> u8 {
+    ((v + 128 + ((v + 128) >> 8)) >> 8) as u8
 }
