@@ -77,6 +77,7 @@ pub fn decode(bytes: &[u8], need: Option<(u32, u32)>) -> Result<Option<(RgbaImag
                 return Err(size_error());
             }
             let mut rgba = RgbaImage::from_raw(w, h, rgb_to_rgba(&pixels)).ok_or_else(size_error)?;
+            drop(pixels); // not held through the colour conversion and the turn
             if let Some(icc) = &icc {
                 crate::icc::rgba_to_srgb(icc, &mut rgba);
             }
