@@ -33,10 +33,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .collect::<Result<Vec<_>, _>>()?;
             let merged = affiche::Report::merge(parts);
             let json = serde_json::to_vec_pretty(&merged)?;
-            let dir = out
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
+            let dir = folder_of(&out);
             let name = out.file_name().context("--out needs a file name")?;
             affiche::output::write_atomic(dir, Path::new(name), &json)?;
             affiche::output::write_atomic(dir, &Path::new(name).with_extension("csv"), &merged.csv())?;
@@ -88,10 +85,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let preset = affiche::sheet::preset_of(&report, &options).context("the report has no posters")?;
             let pages = affiche::sheet::compose(&report, &dir, &options)?;
             let out = out.unwrap_or_else(|| dir.join(format!("sheet-{preset}.png")));
-            let folder = out
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
+            let folder = folder_of(&out);
             let stem = out.file_stem().context("--out needs a file name")?.to_string_lossy();
             for (i, page) in pages.iter().enumerate() {
                 let name = if pages.len() > 1 {
@@ -262,10 +256,7 @@ fn preview(
             Ok((batch, poster)) => {
                 let png = affiche::output::encode(&poster.image, Default::default());
                 let path = output.clone().unwrap_or_else(|| batch.campaign.out.join("preview.png"));
-                let dir = path
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
+                let dir = folder_of(&path);
                 let name = path.file_name().context("--output needs a file name")?;
                 affiche::output::write_atomic(dir, Path::new(name), &png)?;
                 let (w, h) = poster.image.dimensions();
@@ -330,4 +321,11 @@ fn preview(
             None => return Ok(ExitCode::SUCCESS),
         }
     }
+}
+
+/// The folder a file path names, `.` for a bare file name.
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
