@@ -115,7 +115,7 @@ fn find(
     // Compressed: a flat white PNG is a few kB where a stored one held the photo's size in every
     // cached window; usvg only reads its header, and it is decoded once, below.
     let stand_in = RgbaImage::from_pixel(pw, ph, white);
-    let mut stand_in = crate::output::encode_at(&stand_in, crate::output::Format::Png, 0, &[]);
+    let mut stand_in = crate::output::encode_png_fast(&stand_in);
     stand_in.shrink_to_fit(); // the encoder reserves room for the worst case
     let stand_in = Arc::new(stand_in);
     let tree = parse(stand_in.clone())?;
