@@ -102,3 +102,17 @@ pub(super) fn halftone(image: &mut RgbaImage, cell: u32, ink: Option<Color>, pap
 fn div255_u16(v: u16) -> u8 {
     ((v + 128 + ((v + 128) >> 8)) >> 8) as u8
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn div255_u16_is_div255() {
+        for v in 0..=255u16 * 255 {
+            assert_eq!(
+                u32::from(super::div255_u16(v)),
+                crate::window::div255(u32::from(v)),
+                "{v}"
+            );
+        }
+    }
+}
