@@ -23,6 +23,7 @@ mod caps;
 mod confine;
 pub mod data;
 pub mod delivery;
+mod disk;
 pub mod effects;
 pub mod error;
 pub mod face;

@@ -1,14 +1,13 @@
 //! Output files: encoding, safe names from a pattern, and atomic writes.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, PathBuf};
 
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder, RgbaImage};
 
-use crate::error::{Error, Result};
+pub use crate::disk::{sync_folder, write_atomic};
 
 /// Image file format of the posters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -251,61 +250,6 @@ pub fn disambiguate(names: &mut [PathBuf]) -> Vec<usize> {
     renamed
 }
 
-/// Writes `bytes` to `dir/name` through a temporary file in the same folder, then
-/// renamed: a file under its final name is always complete, even if the process is
-/// killed. Not flushed to the disk one by one (an fsync a poster was a quarter of a
-/// batch's wall time here): [`sync_folder`] flushes a whole batch once.
-pub fn write_atomic(dir: &Path, name: &Path, bytes: &[u8]) -> Result<PathBuf> {
-    let path = dir.join(name);
-    let parent = path.parent().unwrap_or(dir);
-    let file = path.file_name().map(PathBuf::from).unwrap_or_default();
-    let fail = |e| Error::output(parent, &file, e);
-    std::fs::create_dir_all(parent).map_err(fail)?;
-    let mut builder = tempfile::Builder::new();
-    // tempfile creates 0600 files; posters are for sharing, like any file the user creates.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut tmp = builder
-        .prefix(".affiche-")
-        .suffix(".tmp")
-        .tempfile_in(parent)
-        .map_err(|e| fail(os_cause(e)))?;
-    // On any failure `tmp` is dropped, which removes the temporary file: nothing
-    // partial is left. (The file's own `write_all`: tempfile's adds its temporary name to the message.)
-    tmp.as_file_mut().write_all(bytes).map_err(fail)?;
-    tmp.persist(&path).map_err(|e| fail(e.error))?;
-    Ok(path)
-}
-
-/// Flushes everything written under `dir` to the disk, in one call for the
-/// whole file system (Linux `syncfs`), so a batch costs one flush rather than one
-/// per poster. Elsewhere the folder itself is synced.
-pub fn sync_folder(dir: &Path) -> Result<()> {
-    let folder = std::fs::File::open(dir).map_err(|e| Error::io(dir, e))?;
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        // SAFETY: `folder` is an open descriptor for the whole call.
-        if unsafe { libc::syncfs(folder.as_raw_fd()) } != 0 {
-            return Err(Error::io(dir, std::io::Error::last_os_error()));
-        }
-        Ok(())
-    }
-    #[cfg(not(target_os = "linux"))]
-    folder.sync_all().map_err(|e| Error::io(dir, e))
-}
-
-/// tempfile adds the temporary file's random name to its errors ("… at path
-/// …/.affiche-x1.tmp") and hides the OS error inside: keep the cause alone,
-/// which is what the user can act on.
-fn os_cause(e: std::io::Error) -> std::io::Error {
-    let text = e.to_string();
-    match text.split_once(" at path ") {
-        Some((cause, _)) => std::io::Error::new(e.kind(), cause.to_string()),
-        None => e,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,18 +313,6 @@ mod tests {
         let got: Vec<&str> = names.iter().map(|p| p.to_str().unwrap()).collect();
         assert_eq!(got, ["a.png", "b.png", "a-3.png", "a-2.png", "a-4.png"]);
         assert_eq!(renamed, [2, 4]);
-    }
-
-    #[test]
-    fn atomic_write_leaves_only_the_final_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = write_atomic(dir.path(), Path::new("sub/x.png"), b"data").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"data");
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("sub"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["x.png"]);
     }
 
     #[test]
