@@ -223,16 +223,17 @@ pub fn rasterize(
             .ok_or_else(|| fail(format!("the static background of variant {:?} cannot be drawn", v.name)))?,
         None => tiny_skia::Pixmap::new(w, h).ok_or_else(|| fail(format!("cannot allocate a {w}×{h} image")))?,
     };
-    if direct.is_empty() {
-        resvg::render(&tree, transform, &mut pixmap.as_mut());
-    } else {
-        for node in tree.root().children() {
-            match direct.iter().find(|(id, ..)| crate::window::holds(node, id)) {
-                Some((_, window, image)) => window.draw(image, &mut pixmap),
-                None => crate::window::draw_node(node, transform, &mut pixmap),
-            }
-        }
-    }
+    // Node by node, as resvg::render would, but for photos copied through their
+    // window and hard shadows drawn from their element's pixels (`shadow`).
+    crate::shadow::draw_nodes(
+        tree.root().children(),
+        transform,
+        &mut pixmap,
+        &mut |node, pixmap| match direct.iter().find(|(id, ..)| crate::window::holds(node, id)) {
+            Some((_, window, image)) => window.draw(image, pixmap),
+            None => crate::window::draw_node(node, transform, pixmap),
+        },
+    );
     drop(tree);
     // Demultiply in place: no second canvas-sized buffer.
     let mut data = pixmap.take();
