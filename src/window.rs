@@ -261,6 +261,7 @@ pub(crate) fn opaque(rgba: &[u8]) -> bool {
 
 /// `v / 255`, rounded, for `v` up to 255²: shifts instead of a division (also the
 /// photo effects' blend, `effects::mix`).
+#[inline]
 pub(crate) fn div255(v: u32) -> u32 {
     (v + 128 + ((v + 128) >> 8)) >> 8
 }

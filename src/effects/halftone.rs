@@ -21,6 +21,7 @@ fn disc_coverage(r: f32) -> f32 {
     }
 }
 
+#[inline(always)]
 pub(super) fn halftone(image: &mut RgbaImage, cell: u32, ink: Option<Color>, paper: Option<Color>, angle: Option<f32>) {
     let (cell, ink, angle) = (cell.max(2) as f32, ink.unwrap_or(BLACK), angle.unwrap_or(45.0));
     // Dot size follows a lightly blurred tone (⅛ cell): enough to stop JPEG noise fraying dot edges, little enough
@@ -99,6 +100,7 @@ pub(super) fn halftone(image: &mut RgbaImage, cell: u32, ink: Option<Color>, pap
 }
 
 /// [`div255`] in 16-bit lanes: `v` ≤ 255² keeps every step below 2¹⁶.
+#[inline(always)]
 fn div255_u16(v: u16) -> u8 {
     ((v + 128 + ((v + 128) >> 8)) >> 8) as u8
 }
