@@ -17,6 +17,9 @@ const DIRECT_MIN: usize = 256 << 10;
 /// 4 KiB is every common file system's block size, and a multiple of 512-byte sectors.
 const BLOCK: usize = 4096;
 
+/// Bytes copied and written at a time: one or two writes for a poster.
+const CHUNK: usize = 1 << 20;
+
 /// Writes `bytes` to `dir/name` through a temporary file in the same folder, then
 /// renamed: a file under its final name is always complete, even if the process is
 /// killed. Not flushed to the disk one by one (an fsync a poster was a quarter of a
@@ -46,8 +49,8 @@ pub fn write_atomic(dir: &Path, name: &Path, bytes: &[u8]) -> Result<PathBuf> {
 }
 
 /// Writes `bytes` to the empty file at `path` with `O_DIRECT`: the bytes are
-/// copied once into a block-aligned buffer padded with zeros, written whole, and
-/// the file cut back to their length. `Ok(false)` when this file system or this
+/// copied a chunk at a time into a block-aligned buffer, the last chunk padded with
+/// zeros, and the file cut back to their length. `Ok(false)` when this file system or this
 /// file size is not for a direct write: the caller writes it the usual way.
 #[cfg(target_os = "linux")]
 fn write_direct(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
@@ -71,20 +74,27 @@ fn write_direct(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
         Err(e) if refused(&e) => return Ok(false),
         Err(e) => return Err(e),
     };
-    let mut blocks = vec![Block([0; BLOCK]); bytes.len().div_ceil(BLOCK)];
+    // Through a buffer of at most `CHUNK` bytes, not a copy of the whole file: a poster's
+    // bytes and a second copy of them were both held while it was written.
+    let mut blocks = vec![Block([0; BLOCK]); bytes.len().min(CHUNK).div_ceil(BLOCK)];
     // SAFETY: `Block` is `BLOCK` bytes with no padding (repr(C), one byte array), so
     // the vector's buffer is `blocks.len() * BLOCK` initialised bytes, borrowed here
     // for as long as `blocks` lives and no other way.
     let buf = unsafe { std::slice::from_raw_parts_mut(blocks.as_mut_ptr().cast::<u8>(), blocks.len() * BLOCK) };
-    buf[..bytes.len()].copy_from_slice(bytes);
-    match file.write_all(buf) {
-        Ok(()) => {}
-        Err(e) if refused(&e) => {
-            // Nothing usable was written; the buffered write starts from an empty file.
-            file.set_len(0)?;
-            return Ok(false);
+    for part in bytes.chunks(buf.len()) {
+        buf[..part.len()].copy_from_slice(part);
+        // The last part is padded to whole blocks with zeros, cut off again below.
+        let padded = part.len().div_ceil(BLOCK) * BLOCK;
+        buf[part.len()..padded].fill(0);
+        match file.write_all(&buf[..padded]) {
+            Ok(()) => {}
+            Err(e) if refused(&e) => {
+                // Nothing usable was written; the buffered write starts from an empty file.
+                file.set_len(0)?;
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
         }
-        Err(e) => return Err(e),
     }
     file.set_len(bytes.len() as u64)?;
     Ok(true)
@@ -140,7 +150,7 @@ mod tests {
         assert_eq!(names, ["x.png"]);
     }
 
-    /// Sizes around the threshold and the block size: each file holds exactly its
+    /// Sizes around the threshold, the block and the chunk: each file holds exactly its
     /// bytes, whichever way it was written, and no temporary file is left.
     #[test]
     fn large_and_small_files_hold_exactly_their_bytes() {
@@ -153,6 +163,8 @@ mod tests {
             DIRECT_MIN,
             DIRECT_MIN + 1,
             3 * DIRECT_MIN + 517,
+            CHUNK,
+            2 * CHUNK + 517,
         ] {
             let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
             let name = PathBuf::from(format!("f{len}.png"));

@@ -337,24 +337,20 @@ fn draw_pair(copy: &usvg::Node, original: &usvg::Node, transform: Transform, pix
     crate::window::draw_node(original, at, &mut layer);
     let lw = layer.width() as usize;
     let shadow = [c.red, c.green, c.blue].map(u32::from);
-    let tinted: Vec<u8> = layer
-        .data()
-        .chunks_exact(4)
-        .flat_map(|px| {
-            let a = u32::from(px[3]);
-            let [r, g, b] = shadow.map(|v| crate::window::div255(v * a) as u8);
-            [r, g, b, px[3]]
-        })
-        .collect();
-    over(pixmap, &tinted, lw, (x0 + dx, y0 + dy));
-    over(pixmap, layer.data(), lw, (x0, y0));
+    let tint = |px: &[u8]| {
+        let a = u32::from(px[3]);
+        let [r, g, b] = shadow.map(|v| crate::window::div255(v * a) as u8);
+        [r, g, b, px[3]]
+    };
+    over(pixmap, layer.data(), lw, (x0 + dx, y0 + dy), tint);
+    over(pixmap, layer.data(), lw, (x0, y0), |px| [px[0], px[1], px[2], px[3]]);
     true
 }
 
-/// Source-over of premultiplied RGBA `src` (`src_w` pixels a row) onto `pixmap`,
-/// its origin at `at`. By hand: tiny-skia draws a pixmap through its high-precision
-/// pattern pipeline, several times this loop's cost.
-fn over(pixmap: &mut Pixmap, src: &[u8], src_w: usize, at: (i32, i32)) {
+/// Source-over of premultiplied RGBA `src` (`src_w` pixels a row), each pixel as
+/// `paint` turns it, onto `pixmap` with its origin at `at`. By hand: tiny-skia draws
+/// a pixmap through its high-precision pattern pipeline, several times this loop's cost.
+fn over(pixmap: &mut Pixmap, src: &[u8], src_w: usize, at: (i32, i32), paint: impl Fn(&[u8]) -> [u8; 4]) {
     let (w, h) = (pixmap.width() as i32, pixmap.height() as i32);
     let (lw, lh) = (src_w as i32, (src.len() / 4 / src_w.max(1)) as i32);
     let (xa, xb) = (at.0.max(0), (at.0 + lw).min(w));
@@ -366,10 +362,11 @@ fn over(pixmap: &mut Pixmap, src: &[u8], src_w: usize, at: (i32, i32)) {
         let s = &src[(((y - at.1) * lw + xa - at.0) * 4) as usize..][..((xb - xa) * 4) as usize];
         let d = &mut dst[((y * w + xa) * 4) as usize..((y * w + xb) * 4) as usize];
         for (d, s) in d.chunks_exact_mut(4).zip(s.chunks_exact(4)) {
-            let keep = 255 - u32::from(s[3]);
-            if keep == 255 {
+            if s[3] == 0 {
                 continue;
             }
+            let s = paint(s);
+            let keep = 255 - u32::from(s[3]);
             for i in 0..4 {
                 d[i] = (u32::from(s[i]) + crate::window::div255(u32::from(d[i]) * keep)) as u8;
             }
