@@ -209,13 +209,7 @@ pub(crate) fn draw_nodes(
 /// Whether `g` may be drawn child by child: nothing that needs a layer, and no
 /// transform (its children are then drawn with the canvas transform alone).
 fn plain(g: &usvg::Group) -> bool {
-    g.opacity() == usvg::Opacity::ONE
-        && g.clip_path().is_none()
-        && g.mask().is_none()
-        && g.filters().is_empty()
-        && g.blend_mode() == usvg::BlendMode::Normal
-        && !g.isolate()
-        && g.transform().is_identity()
+    plain_but_transform(g) && g.transform().is_identity()
 }
 
 fn has_copy(g: &usvg::Group) -> bool {
@@ -239,6 +233,7 @@ fn leaf(node: &usvg::Node) -> Option<&usvg::Node> {
     }
 }
 
+/// Whether `g` only groups, perhaps with a transform: nothing that needs a layer.
 fn plain_but_transform(g: &usvg::Group) -> bool {
     g.opacity() == usvg::Opacity::ONE
         && g.clip_path().is_none()
