@@ -4,7 +4,7 @@
 //! svg2pdf would rasterize the filtered element, and a candidate's name would
 //! become a picture instead of text. Other filters are left to svg2pdf.
 //!
-//! For pixels ([`draw`]), the copy is not drawn as vectors: the element is drawn
+//! For pixels ([`draw_nodes`]), the copy is not drawn as vectors: the element is drawn
 //! once into a layer, and the layer's coverage is laid down in the shadow colour
 //! at the offset, then the layer itself. The name's stroked outline was the most
 //! expensive drawing on a poster, and the vector copy drew it twice.
@@ -53,7 +53,7 @@ pub(crate) fn vectorize(svg: &str) -> (String, usize) {
             Some(s) if !inside => {
                 let own = node_edits(node, None);
                 let mut copy = apply(svg, node.range(), &node_edits(node, Some(s)));
-                // Marked so the rasterizer can draw it from the element's own pixels (see `draw`).
+                // Marked so the rasterizer can draw it from the element's own pixels (see `draw_nodes`).
                 let at = 1 + node.tag_name().name().len();
                 copy.insert_str(at, &format!(" id=\"{COPY_ID}{}\"", done.len() + 1));
                 edits.push((node.range().start..node.range().start, copy));
@@ -212,11 +212,11 @@ fn plain(g: &usvg::Group) -> bool {
     plain_but_transform(g) && g.transform().is_identity()
 }
 
+/// Whether a marked copy is among `g`'s children, or theirs through groups that only group.
 fn has_copy(g: &usvg::Group) -> bool {
-    g.children().iter().any(|c| match c {
-        usvg::Node::Group(inner) => marked(c) || (plain(inner) && has_copy(inner)),
-        _ => marked(c),
-    })
+    g.children()
+        .iter()
+        .any(|c| marked(c) || matches!(c, usvg::Node::Group(inner) if plain(inner) && has_copy(inner)))
 }
 
 /// A shadow copy: the marked element, or the group usvg made for its transform.
