@@ -45,7 +45,7 @@ impl Batch {
         );
         let values = self.values(data_row)?;
         let files = self.photo_files(row, &values)?;
-        let record = self.decode_for(row, values, &files, std::slice::from_ref(&target))?;
+        let (record, _turn) = self.decode_for(row, values, &files, std::slice::from_ref(&target))?;
         let options = RenderOptions {
             overflow: self.campaign.overflow,
         };

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use image::RgbaImage;
 
@@ -20,6 +20,15 @@ use crate::state::{self, State};
 
 /// A photo file read but not decoded: (field, path, bytes).
 type PhotoFile = (String, PathBuf, Vec<u8>);
+
+/// Held by a row while it keeps a photo decoded again at full size, so that two
+/// worker threads never hold one each: two 12 MP photos at once (96 MB) were the
+/// batch's peak heap (BENCHMARKS.md). A row waits only when the other thread's
+/// row holds one too (a few percent of rows with the benchmark photos).
+static FULL_SIZE: Mutex<()> = Mutex::new(());
+
+/// The [`FULL_SIZE`] turn of a row that decoded a photo again at full size.
+pub(crate) type FullSizeTurn = Option<MutexGuard<'static, ()>>;
 
 /// One output's file bytes, variant name, text reports and warnings.
 /// A drawn poster: pixels, still to be encoded for delivery, or a finished PDF.
@@ -96,7 +105,8 @@ impl Batch {
         values: BTreeMap<String, String>,
         files: &[PhotoFile],
         targets: &[(String, Option<Preset>)],
-    ) -> Result<Record> {
+    ) -> Result<(Record, FullSizeTurn)> {
+        let mut turn = None;
         let mut record = Record {
             row,
             values,
@@ -128,6 +138,8 @@ impl Batch {
                 // unit test `faces_rescaled_from_a_half_size_decode_match_the_full_size_ones`).
                 // The scaled decode goes first: both at once were a row's peak memory.
                 let scaled = record.photos.remove(field).map(|p| p.dimensions());
+                // A panic in another row poisons the lock but leaves nothing to repair.
+                turn.get_or_insert_with(|| FULL_SIZE.lock().unwrap_or_else(|e| e.into_inner()));
                 let full = crate::photo::decode(bytes).map_err(err)?;
                 if let (Some(scaled), Some(faces)) = (scaled, record.faces.get_mut(field)) {
                     crate::face::rescale(&mut faces.0, scaled, full.dimensions());
@@ -135,7 +147,7 @@ impl Batch {
                 record.photos.insert(field.clone(), Arc::new(full));
             }
         }
-        Ok(record)
+        Ok((record, turn))
     }
 
     /// For every frame `field`'s photo fills among `targets`: `f(zoom, frame)`,
@@ -289,6 +301,8 @@ impl Batch {
         let sidecar = |i: usize| alt.is_none() || self.campaign.out.join(delivery::alt_path(&names[i])).is_file();
         let current = |i: usize| state.is_some_and(|s| s.is_current(&names[i], &hashes[i])) && sidecar(i);
         let mut entries = Vec::new();
+        // Declared before the record, so dropped after its photos.
+        let mut _turn: FullSizeTurn = None;
         let mut record: Option<Record> = None;
         let mut composed: BTreeMap<usize, Result<Composed>> = BTreeMap::new();
         for (i, ((target, preset), name)) in targets.iter().zip(names).enumerate() {
@@ -313,7 +327,10 @@ impl Batch {
                     // Sized for every target of the row, pending or not, so that a resumed
                     // row decodes as a clean run does and writes the same bytes.
                     match self.decode_for(row.number, values.clone(), &files, targets) {
-                        Ok(r) => record.insert(r),
+                        Ok((r, turn)) => {
+                            _turn = turn;
+                            record.insert(r)
+                        }
                         Err(e) => return fail(e),
                     }
                 }
@@ -380,5 +397,57 @@ impl Batch {
             size,
             &self.fonts,
         )?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::{Campaign, CampaignFile};
+
+    fn jpeg(image: &image::RgbImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95)
+            .encode_image(image)
+            .unwrap();
+        out
+    }
+
+    /// Row 1 of the sample campaign in facebook-link with `photo` as its photo: the record
+    /// `decode_for` makes of it, and whether it took the full-size turn.
+    fn decoded(photo: &[u8]) -> ((u32, u32), bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let photos = dir.path().join("photos");
+        std::fs::create_dir(&photos).unwrap();
+        std::fs::write(photos.join("big.jpg"), photo).unwrap();
+        let data = dir.path().join("data.csv");
+        let csv = "prenom,nom,circonscription,photo,slogan\nGrace,HOPPER,Paris (1re circonscription),big.jpg,Test\n";
+        std::fs::write(&data, csv).unwrap();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/campaign.toml");
+        let mut file = CampaignFile::load(&path).unwrap();
+        (file.data, file.photos, file.out) = (Some(data), Some(photos), Some(dir.path().join("out")));
+        file.presets = Some(vec!["facebook-link".into()]);
+        let batch = Batch::load(Campaign::resolve(file, &path).unwrap()).unwrap();
+        let row = &batch.table.rows[0];
+        let values = batch.values(row).unwrap();
+        let files = batch.photo_files(row.number, &values).unwrap();
+        let (record, turn) = batch.decode_for(row.number, values, &files, &batch.targets()).unwrap();
+        // While the row holds its turn, no other thread can take one.
+        let taken = turn.is_some() && std::thread::scope(|s| s.spawn(|| FULL_SIZE.try_lock().is_err()).join().unwrap());
+        (record.photos["photo"].dimensions(), taken)
+    }
+
+    #[test]
+    fn only_a_row_decoding_its_photo_again_at_full_size_takes_the_full_size_turn() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let portrait = image::open(root.join("samples/photos/hopper-square-large.jpg")).unwrap();
+        // The portrait filling a 3072² photo: the half-size decode serves facebook-link's frame.
+        let big = portrait.resize_exact(3072, 3072, image::imageops::FilterType::Triangle);
+        assert_eq!(decoded(&jpeg(&big.to_rgb8())), ((1536, 1536), false));
+        // Small in a wide grey field: the face zooms past the half-size decode's pixels.
+        let mut field = image::RgbImage::from_pixel(3072, 3072, image::Rgb([128, 128, 128]));
+        let small = portrait.resize_exact(640, 640, image::imageops::FilterType::Triangle);
+        image::imageops::replace(&mut field, &small.to_rgb8(), 1216, 1216);
+        assert_eq!(decoded(&jpeg(&field)), ((3072, 3072), true));
     }
 }
