@@ -2,6 +2,7 @@
 //! outputs skipped when their inputs did not change, posters rendered and
 //! written. Called by [`crate::batch`] from its worker threads.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,12 +24,40 @@ type PhotoFile = (String, PathBuf, Vec<u8>);
 
 /// Held by a row while it keeps a photo decoded again at full size, so that two
 /// worker threads never hold one each: two 12 MP photos at once (96 MB) were the
-/// batch's peak heap (BENCHMARKS.md). A row waits only when the other thread's
-/// row holds one too (a few percent of rows with the benchmark photos).
+/// batch's peak heap (BENCHMARKS.md). A row waits only when it needs a full-size
+/// decode while another thread's row holds one.
 static FULL_SIZE: Mutex<()> = Mutex::new(());
 
+thread_local! {
+    /// Whether this thread's row holds the [`FULL_SIZE`] turn. A thread waiting inside
+    /// rayon (a JPEG's component tasks) may run another row on top of its own; that row
+    /// must not wait for a turn its own thread holds.
+    static HOLDS_TURN: Cell<bool> = const { Cell::new(false) };
+}
+
 /// The [`FULL_SIZE`] turn of a row that decoded a photo again at full size.
-pub(crate) type FullSizeTurn = Option<MutexGuard<'static, ()>>;
+pub(crate) struct FullSizeTurn {
+    _guard: MutexGuard<'static, ()>,
+}
+
+impl FullSizeTurn {
+    /// Waits for the turn; `None` when this thread holds it already.
+    fn take() -> Option<FullSizeTurn> {
+        if HOLDS_TURN.get() {
+            return None;
+        }
+        // A panic in another row poisons the lock but leaves nothing to repair.
+        let guard = FULL_SIZE.lock().unwrap_or_else(|e| e.into_inner());
+        HOLDS_TURN.set(true);
+        Some(FullSizeTurn { _guard: guard })
+    }
+}
+
+impl Drop for FullSizeTurn {
+    fn drop(&mut self) {
+        HOLDS_TURN.set(false);
+    }
+}
 
 /// One output's file bytes, variant name, text reports and warnings.
 /// A drawn poster: pixels, still to be encoded for delivery, or a finished PDF.
@@ -105,7 +134,7 @@ impl Batch {
         values: BTreeMap<String, String>,
         files: &[PhotoFile],
         targets: &[(String, Option<Preset>)],
-    ) -> Result<(Record, FullSizeTurn)> {
+    ) -> Result<(Record, Option<FullSizeTurn>)> {
         let mut turn = None;
         let mut record = Record {
             row,
@@ -138,8 +167,9 @@ impl Batch {
                 // unit test `faces_rescaled_from_a_half_size_decode_match_the_full_size_ones`).
                 // The scaled decode goes first: both at once were a row's peak memory.
                 let scaled = record.photos.remove(field).map(|p| p.dimensions());
-                // A panic in another row poisons the lock but leaves nothing to repair.
-                turn.get_or_insert_with(|| FULL_SIZE.lock().unwrap_or_else(|e| e.into_inner()));
+                if turn.is_none() {
+                    turn = FullSizeTurn::take();
+                }
                 let full = crate::photo::decode(bytes).map_err(err)?;
                 if let (Some(scaled), Some(faces)) = (scaled, record.faces.get_mut(field)) {
                     crate::face::rescale(&mut faces.0, scaled, full.dimensions());
@@ -302,7 +332,7 @@ impl Batch {
         let current = |i: usize| state.is_some_and(|s| s.is_current(&names[i], &hashes[i])) && sidecar(i);
         let mut entries = Vec::new();
         // Declared before the record, so dropped after its photos.
-        let mut _turn: FullSizeTurn = None;
+        let mut _turn: Option<FullSizeTurn> = None;
         let mut record: Option<Record> = None;
         let mut composed: BTreeMap<usize, Result<Composed>> = BTreeMap::new();
         for (i, ((target, preset), name)) in targets.iter().zip(names).enumerate() {
@@ -434,6 +464,8 @@ mod tests {
         let (record, turn) = batch.decode_for(row.number, values, &files, &batch.targets()).unwrap();
         // While the row holds its turn, no other thread can take one.
         let taken = turn.is_some() && std::thread::scope(|s| s.spawn(|| FULL_SIZE.try_lock().is_err()).join().unwrap());
+        // A row nested on this thread (rayon work stealing) does not wait for it.
+        assert!(turn.is_none() || FullSizeTurn::take().is_none());
         (record.photos["photo"].dimensions(), taken)
     }
 
