@@ -123,6 +123,20 @@ pub fn scale(photo: (u32, u32), width: u32, height: u32, fit: Fit, placement: Pl
 
 /// Crops (cover) or pads (contain) `photo` to `width`×`height` pixels.
 pub fn prepare(photo: &RgbaImage, width: u32, height: u32, fit: Fit, placement: Placement) -> Prepared {
+    let opaque = crate::window::opaque(photo.as_raw());
+    prepare_known(photo, opaque, width, height, fit, placement)
+}
+
+/// [`prepare`] for a photo already known to be `opaque` (or not): a batch prepares
+/// each photo for several presets and scans it once.
+pub(crate) fn prepare_known(
+    photo: &RgbaImage,
+    opaque: bool,
+    width: u32,
+    height: u32,
+    fit: Fit,
+    placement: Placement,
+) -> Prepared {
     let (width, height) = (width.max(1), height.max(1));
     let (w, h) = (width as f32, height as f32);
     let (pw, ph) = (photo.width() as f32, photo.height() as f32);
@@ -160,14 +174,14 @@ pub fn prepare(photo: &RgbaImage, width: u32, height: u32, fit: Fit, placement: 
             let top = (centre[1] - ch / 2.0).clamp(0.0, (ph - ch).max(0.0));
             upscale_warning(&mut warnings, scale, photo, width, height);
             map = [scale, -left * scale, -top * scale];
-            resize(photo, width, height, Some((left, top, cw.min(pw), ch.min(ph))))
+            resize(photo, opaque, width, height, Some((left, top, cw.min(pw), ch.min(ph))))
         }
         Fit::Contain => {
             let scale = scale(photo.dimensions(), width, height, fit, placement);
             upscale_warning(&mut warnings, scale, photo, width, height);
             let iw = ((pw * scale).round() as u32).clamp(1, width);
             let ih = ((ph * scale).round() as u32).clamp(1, height);
-            let inner = resize(photo, iw, ih, None);
+            let inner = resize(photo, opaque, iw, ih, None);
             map = [scale, ((width - iw) / 2) as f32, ((height - ih) / 2) as f32];
             let mut canvas = RgbaImage::new(width, height);
             image::imageops::replace(
@@ -219,7 +233,9 @@ fn inside(start: f32, len: f32, size: u32) -> (f64, f64) {
     (start, len)
 }
 
-fn resize(src: &RgbaImage, width: u32, height: u32, crop: Option<(f32, f32, f32, f32)>) -> RgbaImage {
+/// `opaque`: whether every pixel of `src` is opaque, which needs no premultiplying before
+/// the filter and dividing after (a tenth of the resize time).
+fn resize(src: &RgbaImage, opaque: bool, width: u32, height: u32, crop: Option<(f32, f32, f32, f32)>) -> RgbaImage {
     let mut dst = RgbaImage::new(width, height);
     let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     if let Some((l, t, w, h)) = crop {
@@ -227,9 +243,6 @@ fn resize(src: &RgbaImage, width: u32, height: u32, crop: Option<(f32, f32, f32,
         let (t, h) = inside(t, h, src.height());
         options = options.crop(l, t, w, h);
     }
-    // An opaque photo (every JPEG) needs no premultiplying before the filter
-    // and dividing after: a tenth of the resize time for one byte scan.
-    let opaque = crate::window::opaque(src.as_raw());
     options = options.use_alpha(!opaque);
     thread_local! {
         // Keeps its scratch buffers between photos instead of faulting in new ones.

@@ -4,7 +4,9 @@
 //! there: cropped, resized to the frame's exact pixels, effects applied.
 //! Shared by the raster and PDF paths and by the batch's decode sizing.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::{Arc, Weak};
 
 use image::RgbaImage;
 
@@ -12,6 +14,24 @@ use crate::face;
 use crate::photo::Placement;
 use crate::render::Record;
 use crate::template::{Template, Variant};
+
+/// Whether every pixel of `photo` is opaque: scanned once per photo, not once per preset
+/// (12 MB a scan for a 12 MP photo decoded at half size). The last answer is kept with a
+/// weak reference, which keeps the photo's allocation from being reused by another photo
+/// and its pixels from changing (`Arc::get_mut` fails while it lives).
+fn opaque(photo: &Arc<RgbaImage>) -> bool {
+    thread_local! {
+        static LAST: RefCell<Option<(Weak<RgbaImage>, bool)>> = const { RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((seen, opaque)) if seen.strong_count() > 0 && std::ptr::eq(seen.as_ptr(), Arc::as_ptr(photo)) => *opaque,
+        _ => {
+            let opaque = crate::window::opaque(photo.as_raw());
+            *last = Some((Arc::downgrade(photo), opaque));
+            opaque
+        }
+    })
+}
 
 /// Each photo slot's photo placed, cropped and resized to its frame at `scale`
 /// (output pixels per canvas unit, canvas origin at `origin`), effects applied;
@@ -36,7 +56,7 @@ pub(crate) fn prepare_photos(
         let (pw, ph) = frame_pixels(slot, scale);
         let (placement, notes) = placement(slot, &rules, record, photo, (pw, ph));
         warnings.extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
-        let mut prepared = crate::photo::prepare(photo, pw, ph, rules.fit, placement);
+        let mut prepared = crate::photo::prepare_known(photo, opaque(photo), pw, ph, rules.fit, placement);
         let face = match placement {
             Placement::Face { face, .. } => Some(face),
             Placement::Focus { .. } => record.faces.get(&slot.field).and_then(|(f, _)| f.first().copied()),
@@ -118,4 +138,26 @@ pub(crate) fn placement(
         _ => Placement::Focus { focus: *focus, zoom },
     };
     (placement, notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opacity_is_kept_for_the_same_photo_and_found_again_for_another() {
+        let solid = Arc::new(RgbaImage::from_pixel(9, 7, image::Rgba([1, 2, 3, 255])));
+        let mut pixels = (*solid).clone();
+        pixels.get_pixel_mut(8, 6)[3] = 254;
+        let clear = Arc::new(pixels);
+        assert!(opaque(&solid));
+        assert!(!opaque(&clear), "another photo is scanned");
+        assert!(opaque(&solid));
+        assert!(opaque(&Arc::clone(&solid)), "the same photo through another handle");
+        // The kept answer holds the photo's allocation: a photo made after it is dropped
+        // cannot take its address and inherit its answer.
+        drop(solid);
+        let later = Arc::new(clear.as_ref().clone());
+        assert!(!opaque(&later));
+    }
 }
