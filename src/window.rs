@@ -230,23 +230,38 @@ impl Window {
             let out = &mut data[((y * cw + xa) * 4) as usize..((y * cw + xb) * 4) as usize];
             let row = ((y - self.at.1) * pw + xa - self.at.0) as usize * 4;
             let inp = &src[row..row + (xb - xa) as usize * 4];
-            for ((d, s), &c) in out.chunks_exact_mut(4).zip(inp.chunks_exact(4)).zip(cov) {
-                let a = div255(s[3] as u32 * c as u32);
-                // Most of a window is fully open over an opaque photo: a plain copy.
-                if a == 255 {
-                    d.copy_from_slice(&[s[0], s[1], s[2], 255]);
-                    continue;
-                }
-                if a == 0 {
-                    continue;
-                }
-                let keep = 255 - a;
-                for i in 0..3 {
-                    d[i] = div255(s[i] as u32 * a + d[i] as u32 * keep) as u8;
-                }
-                d[3] = (a + div255(d[3] as u32 * keep)) as u8;
+            // Where the window is fully open over opaque pixels (most of a row, between its
+            // antialiased ends) the photo is copied as it is; the rest is blended.
+            let first = cov.iter().position(|&c| c == 255).unwrap_or(0);
+            let last = cov.iter().rposition(|&c| c == 255).map_or(first, |l| l + 1);
+            let (a, b) = (first * 4, last * 4);
+            if cov[first..last].iter().all(|&c| c == 255) && opaque(&inp[a..b]) {
+                out[a..b].copy_from_slice(&inp[a..b]);
+                blend_row(&mut out[..a], &inp[..a], &cov[..first]);
+                blend_row(&mut out[b..], &inp[b..], &cov[last..]);
+            } else {
+                blend_row(out, inp, cov);
             }
         }
+    }
+}
+
+/// Source-over of straight `inp` pixels through coverage `cov` onto premultiplied `out`.
+fn blend_row(out: &mut [u8], inp: &[u8], cov: &[u8]) {
+    for ((d, s), &c) in out.chunks_exact_mut(4).zip(inp.chunks_exact(4)).zip(cov) {
+        let a = div255(s[3] as u32 * c as u32);
+        if a == 255 {
+            d.copy_from_slice(&[s[0], s[1], s[2], 255]);
+            continue;
+        }
+        if a == 0 {
+            continue;
+        }
+        let keep = 255 - a;
+        for i in 0..3 {
+            d[i] = div255(s[i] as u32 * a + d[i] as u32 * keep) as u8;
+        }
+        d[3] = (a + div255(d[3] as u32 * keep)) as u8;
     }
 }
 
