@@ -1,8 +1,8 @@
 //! Filling a variant's SVG source with one record: placeholders substituted
 //! (escaped), text slots rewritten as fitted lines, photo slots pointed at the
-//! prepared photo. Also measures candidate lines with the same usvg that draws.
+//! prepared photo.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -11,8 +11,8 @@ use resvg::usvg;
 use crate::error::{Error, Result};
 use crate::fonts::Fonts;
 use crate::slot::TextSlot;
-use crate::template::{SlotRules, Template, Variant};
-use crate::text_fit::{Frame, Ink, Layout, REF_SIZE};
+use crate::template::{Template, Variant};
+use crate::text_fit::{Frame, Layout};
 
 /// The `href` prefix under which a photo slot's pixels are served to usvg.
 pub(crate) const PHOTO_HREF: &str = "affiche-photo:";
@@ -64,7 +64,7 @@ pub(crate) enum TextFill<'a> {
     Probe,
 }
 
-fn text_open(
+pub(crate) fn text_open(
     slot: &TextSlot,
     values: &BTreeMap<String, String>,
     id: &str,
@@ -74,7 +74,15 @@ fn text_open(
 ) -> String {
     let mut s = format!("<text id=\"{id}\"");
     for (name, attr) in &slot.attrs {
-        if measuring && matches!(name.as_str(), "transform" | "clip-path" | "mask" | "filter") {
+        // Measuring leaves out what cannot change the ink at the reference size: the
+        // placement and the drawn size are the style's and tspan's, so every variant of a
+        // slot styled alike gives the same measuring document (measured once per row).
+        if measuring
+            && (matches!(
+                name.as_str(),
+                "transform" | "clip-path" | "mask" | "filter" | "font-size"
+            ) || single_position(name, attr))
+        {
             continue;
         }
         s.push(' ');
@@ -87,6 +95,16 @@ fn text_open(
         " style=\"{style}{sep}font-size:{size}px;letter-spacing:{spacing}px;text-anchor:start\">"
     );
     s
+}
+
+/// An `x` or `y` attribute with one number: the measuring tspan's own position overrides it.
+/// A list also places later characters, so it is kept.
+pub(crate) fn single_position(name: &str, attr: &str) -> bool {
+    matches!(name, "x" | "y")
+        && attr
+            .split(['"', '\''])
+            .nth(1)
+            .is_some_and(|v| v.split([' ', ',']).filter(|s| !s.is_empty()).count() <= 1)
 }
 
 /// The variant's SVG with every slot and placeholder filled.
@@ -167,103 +185,6 @@ pub(crate) fn fill_svg(variant: &Variant, values: &BTreeMap<String, String>, tex
     }
     out.push_str(&substitute(&src[at..], values));
     out
-}
-
-/// Lines measured at [`REF_SIZE`], and how the whole value's characters are covered.
-pub(crate) struct Measured {
-    pub inks: HashMap<String, Ink>,
-    /// Characters no font has (drawn as tofu).
-    pub missing: Vec<char>,
-    /// Families other than the slot's own that draw some characters.
-    pub fallbacks: Vec<String>,
-}
-
-/// Measures every candidate line of one text slot at [`REF_SIZE`] in one parse,
-/// and checks, on the glyphs usvg really chose, which font draws each character
-/// of `full`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn measure(
-    variant: &Variant,
-    slot: &TextSlot,
-    rules: &SlotRules,
-    values: &BTreeMap<String, String>,
-    full: &str,
-    lines: &[String],
-    fallbacks: &[String],
-    fonts: &Fonts,
-) -> Result<Measured> {
-    let mut doc = String::from("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\">");
-    if !variant.styles.is_empty() {
-        let _ = write!(doc, "<style><![CDATA[{}]]></style>", variant.styles);
-    }
-    for g in &slot.context {
-        doc.push_str(&substitute(g, values));
-    }
-    // `probe` reveals the slot's own font; `full` the fonts of the whole value.
-    let named = [("probe".to_string(), "A"), ("full".to_string(), full)];
-    let all = named
-        .into_iter()
-        .chain(lines.iter().enumerate().map(|(i, l)| (format!("m{i}"), l.as_str())));
-    for (id, line) in all {
-        doc.push_str(&text_open(
-            slot,
-            values,
-            &id,
-            REF_SIZE,
-            rules.letter_spacing * REF_SIZE,
-            true,
-        ));
-        let _ = write!(doc, "<tspan x=\"0\" y=\"0\">{}</tspan></text>", escape(line));
-    }
-    doc.push_str(&"</g>".repeat(slot.context.len()));
-    doc.push_str("</svg>");
-    let tree = usvg::Tree::from_str(&doc, &fonts.usvg_options(fallbacks)).map_err(|e| Error::Template {
-        path: variant.path.clone(),
-        message: format!("text slot {:?} cannot be measured: {e}", slot.field),
-    })?;
-    let text = |id: &str| match tree.node_by_id(id) {
-        Some(usvg::Node::Text(t)) => Some(t),
-        _ => None,
-    };
-    let mut inks = HashMap::new();
-    for (i, line) in lines.iter().enumerate() {
-        if let Some(t) = text(&format!("m{i}")) {
-            let b = t.flattened().abs_stroke_bounding_box();
-            inks.insert(
-                line.clone(),
-                Ink {
-                    left: b.left(),
-                    top: b.top(),
-                    right: b.right(),
-                    bottom: b.bottom(),
-                },
-            );
-        }
-    }
-    let glyphs = |id: &str| {
-        text(id)
-            .into_iter()
-            .flat_map(|t| t.layouted().iter().flat_map(|s| s.positioned_glyphs.iter()))
-    };
-    let own = glyphs("probe").next().map(|g| g.font);
-    let (mut missing, mut fallback_ids) = (Vec::new(), Vec::new());
-    for g in glyphs("full") {
-        if g.id.0 == 0 {
-            for c in g.text.chars().filter(|c| !c.is_whitespace()) {
-                if !missing.contains(&c) {
-                    missing.push(c);
-                }
-            }
-        } else if Some(g.font) != own && !fallback_ids.contains(&g.font) {
-            fallback_ids.push(g.font);
-        }
-    }
-    let fallbacks = fallback_ids.into_iter().map(|id| fonts.family_of(id)).collect();
-    Ok(Measured {
-        inks,
-        missing,
-        fallbacks,
-    })
 }
 
 /// What the first parse of a variant tells: canvas size and slot positions.

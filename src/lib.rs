@@ -34,6 +34,7 @@ mod icc;
 pub mod init;
 mod jpeg;
 mod layers;
+mod measure;
 mod once_map;
 pub mod output;
 pub mod pattern;

@@ -150,6 +150,8 @@ pub struct Template {
     pub(crate) backgrounds: crate::layers::Cache,
     /// Photo slots' windows, by variant, field and size.
     pub(crate) windows: crate::window::Cache,
+    /// Text measurements, by measuring document (shared by a row's variants).
+    pub(crate) measures: crate::measure::Cache,
     /// Template-local files referenced by `<image href>`, read once at load.
     pub(crate) assets: Arc<BTreeMap<String, Arc<Vec<u8>>>>,
 }
@@ -252,6 +254,7 @@ impl Template {
             fingerprint: *hasher.finalize().as_bytes(),
             backgrounds: Default::default(),
             windows: Default::default(),
+            measures: Default::default(),
             fallbacks,
             name,
             path: path.to_path_buf(),

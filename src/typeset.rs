@@ -3,12 +3,13 @@
 //! applied when nothing fits.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fill;
 use crate::fonts::Fonts;
+use crate::measure::Measured;
 use crate::slot::TextSlot;
 use crate::template::{Template, Variant};
 use crate::text_fit::{self, FitRules, Frame, Ink, Layout};
@@ -95,9 +96,19 @@ pub(crate) fn set(
         align: rules.align,
         valign: rules.valign,
     };
-    let attempt = |text: &str, fit_rules: &FitRules| -> Result<(Option<Layout>, fill::Measured)> {
+    let attempt = |text: &str, fit_rules: &FitRules| -> Result<(Option<Layout>, Arc<Measured>)> {
         let lines = text_fit::candidate_lines(text, fit_rules.max_lines);
-        let m = fill::measure(variant, slot, &rules, values, text, &lines, &template.fallbacks, fonts)?;
+        let m = crate::measure::measure(
+            variant,
+            slot,
+            &rules,
+            values,
+            text,
+            &lines,
+            &template.fallbacks,
+            fonts,
+            &template.measures,
+        )?;
         Ok((
             text_fit::fit(text, fit_rules, slot.frame, &|l| m.inks.get(l).copied()),
             m,
@@ -154,7 +165,7 @@ pub(crate) fn set(
         size: layout.size,
         shrink: layout.size / max_size,
         lines: layout.lines.len(),
-        fallback_fonts: measured.fallbacks,
+        fallback_fonts: measured.fallbacks.clone(),
     };
     Ok(Set {
         ink: ink_box(&layout, &measured.inks, slot.frame),
