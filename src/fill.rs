@@ -168,6 +168,15 @@ pub(crate) fn fill_svg(variant: &Variant, values: &BTreeMap<String, String>, tex
         edits.push((r.start..r.start, "<defs>".into()));
         edits.push((r.end..r.end, "</defs>".into()));
     }
+    // Static runs above the first slot are drawn from layers when rasterizing: bracket
+    // each element so the rasterizer can cut it out (`overlay::strip`); PDF draws them as they are.
+    for (n, run) in variant.overlays.runs.iter().enumerate() {
+        let (open, close) = crate::overlay::brackets(n);
+        for r in run {
+            edits.push((r.start..r.start, open.clone()));
+            edits.push((r.end..r.end, close.clone()));
+        }
+    }
     // Stable, and insertions before a removal starting at the same byte: a
     // `</defs>` and the next `<defs>` at one position keep their order.
     edits.sort_by_key(|(r, _)| (r.start, r.end));

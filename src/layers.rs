@@ -86,6 +86,94 @@ pub(crate) fn background(source: &str, dynamic: &[Range<usize>]) -> Option<Backg
     })
 }
 
+/// The static elements above the first dynamic one: runs of consecutive static
+/// top-level elements, each drawn once per output size into a layer
+/// ([`crate::overlay`]) and laid onto every poster where the run stands.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Overlays {
+    /// Every top-level drawable element of the source, in order.
+    pub drawables: Vec<Range<usize>>,
+    /// The runs: each lists its drawable elements, in order.
+    pub runs: Vec<Vec<Range<usize>>>,
+}
+
+/// Finds the overlay runs of `source` (empty where [`background`] would find
+/// nothing to cache for the whole document). An element is static when it holds
+/// no placeholder, no slot, and refers to no element that does.
+pub(crate) fn overlays(source: &str, dynamic: &[Range<usize>]) -> Overlays {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let Ok(doc) = Document::parse_with_options(source, opts) else {
+        return Overlays::default();
+    };
+    let root = doc.root_element();
+    let root_tag_end = root.first_child().map_or(root.range().end, |c| c.range().start);
+    let effects = ["opacity", "filter", "mask", "clip-path", "style", "class"];
+    let styled = doc
+        .descendants()
+        .any(|n| n.has_tag_name("style") && n.text().is_some_and(|t| t.contains("{{")));
+    if root.attributes().any(|a| effects.contains(&a.name()))
+        || source[root.range().start..root_tag_end].contains("{{")
+        || styled
+        || source.contains(crate::overlay::MARK)
+    {
+        return Overlays::default();
+    }
+    let changes = |r: &Range<usize>| {
+        source[r.clone()].contains("{{") || dynamic.iter().any(|d| d.start < r.end && r.start < d.end)
+    };
+    // Ids of elements that change per row, and of those that refer to one (to a fixed point).
+    let ided: Vec<(&str, Range<usize>)> = doc
+        .descendants()
+        .filter_map(|n| Some((n.attribute("id")?, n.range())))
+        .collect();
+    let mut changing: Vec<&str> = ided.iter().filter(|(_, r)| changes(r)).map(|(id, _)| *id).collect();
+    let refers = |r: &Range<usize>, ids: &[&str]| {
+        let text = &source[r.clone()];
+        ids.iter()
+            .any(|id| [")", "\"", "'"].iter().any(|end| text.contains(&format!("#{id}{end}"))))
+    };
+    loop {
+        let more: Vec<&str> = ided
+            .iter()
+            .filter(|(id, r)| !changing.contains(id) && refers(r, &changing))
+            .map(|(id, _)| *id)
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        changing.extend(more);
+    }
+    let mut out = Overlays::default();
+    let mut run: Vec<Range<usize>> = Vec::new();
+    let mut above = false;
+    for child in root.children().filter(|c| c.is_element()) {
+        let r = child.range();
+        let drawable = !NON_DRAWING.contains(&child.tag_name().name());
+        if drawable {
+            out.drawables.push(r.clone());
+        }
+        // Above the background: from its end, the first element that changes (as in [`background`]).
+        above |= changes(&r);
+        if !above {
+            continue;
+        }
+        if changes(&r) || refers(&r, &changing) {
+            if !run.is_empty() {
+                out.runs.push(std::mem::take(&mut run));
+            }
+        } else if drawable {
+            run.push(r);
+        }
+    }
+    if !run.is_empty() {
+        out.runs.push(run);
+    }
+    out
+}
+
 /// Rendered backgrounds, by (variant, width, height), each computed once even
 /// when several threads ask at the same time.
 #[derive(Debug, Default)]
@@ -140,6 +228,36 @@ mod tests {
         assert!(bg.svg.ends_with("<circle r=\"2\"/></svg>"), "{}", bg.svg);
         assert_eq!(bg.drawables.len(), 2, "defs is not drawable; rect and circle are");
         assert!(roxmltree::Document::parse(&bg.svg).is_ok());
+    }
+
+    #[test]
+    fn overlay_runs_are_the_static_elements_between_dynamic_ones() {
+        let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect id="bg" width="10" height="10"/><text id="name">x</text><path id="a" d="M0 0H1"/><clipPath id="c"><rect width="1" height="1"/></clipPath><path id="b" d="M0 0H2"/><path fill="{{accent}}" d="M0 0H3"/><use href="#name"/><g clip-path="url(#c)"><path id="d" d="M0 0H4"/></g></svg>"##;
+        let name = svg.find("<text").unwrap()..svg.find("</text>").unwrap() + 7;
+        let o = overlays(svg, &[name]);
+        let ids: Vec<Vec<&str>> = o
+            .runs
+            .iter()
+            .map(|run| run.iter().map(|r| &svg[r.start..r.start + 12]).collect())
+            .collect();
+        // The clip path does not break a run; the placeholder and the use of the slot do;
+        // the background (before the first slot) is not an overlay.
+        assert_eq!(ids, [vec!["<path id=\"a\"", "<path id=\"b\""], vec!["<g clip-path"]]);
+        assert_eq!(o.drawables.len(), 7);
+        // An element referring to one that changes changes too, through a chain of references.
+        let chained = svg.replace(
+            "<clipPath id=\"c\"><rect",
+            "<clipPath id=\"c\"><use href=\"#name\"/><rect",
+        );
+        let name = chained.find("<text").unwrap()..chained.find("</text>").unwrap() + 7;
+        // The clip path now changes: it splits the first run, and the group it clips is no overlay.
+        let runs: Vec<usize> = overlays(&chained, &[name]).runs.iter().map(Vec::len).collect();
+        assert_eq!(runs, [1, 1]);
+        assert!(
+            overlays(&SVG.replace("height=\"10\">", "height=\"10\" opacity=\"0.5\">"), &[])
+                .runs
+                .is_empty()
+        );
     }
 
     #[test]

@@ -37,6 +37,7 @@ mod layers;
 mod measure;
 mod once_map;
 pub mod output;
+mod overlay;
 pub mod pattern;
 pub mod pdf;
 pub mod photo;

@@ -168,12 +168,21 @@ pub fn rasterize(
         path: v.path.clone(),
         message,
     })?;
+    // The static runs above the first slot come from layers drawn once per size: cut out
+    // of the tree, they are neither laid out nor drawn again.
+    let overlays = template
+        .overlays
+        .get(template, composed.variant, (w, h), transform, fonts);
+    let svg = match overlays {
+        Some(_) => crate::overlay::strip(&composed.svg),
+        None => std::borrow::Cow::Borrowed(composed.svg.as_str()),
+    };
     let parse = |served: &BTreeMap<String, Arc<Vec<u8>>>| {
         let served = served.clone();
         let opt = crate::confine::usvg_options(template, fonts, move |field| {
             served.get(field).map(|b| usvg::ImageKind::PNG(b.clone()))
         });
-        usvg::Tree::from_str(&composed.svg, &opt)
+        usvg::Tree::from_str(&svg, &opt)
     };
     // Photos that can be copied 1:1 through their slot's window are drawn here,
     // between the nodes below and above them; resvg draws the others.
@@ -225,15 +234,14 @@ pub fn rasterize(
     };
     // Node by node, as resvg::render would, but for photos copied through their
     // window and hard shadows drawn from their element's pixels (`shadow`).
-    crate::shadow::draw_nodes(
-        tree.root().children(),
-        transform,
-        &mut pixmap,
-        &mut |node, pixmap| match direct.iter().find(|(id, ..)| crate::window::holds(node, id)) {
-            Some((_, window, image)) => window.draw(image, pixmap),
-            None => crate::window::draw_node(node, transform, pixmap),
-        },
-    );
+    crate::shadow::draw_nodes(tree.root().children(), transform, &mut pixmap, &mut |node, pixmap| {
+        let layer = overlays.as_ref().and_then(|o| o.get(crate::overlay::run_of(node)?));
+        match (layer, direct.iter().find(|(id, ..)| crate::window::holds(node, id))) {
+            (Some(layer), _) => layer.draw(pixmap),
+            (None, Some((_, window, image))) => window.draw(image, pixmap),
+            (None, None) => crate::window::draw_node(node, transform, pixmap),
+        }
+    });
     drop(tree);
     // Demultiply in place: no second canvas-sized buffer.
     let mut data = pixmap.take();
@@ -385,6 +393,39 @@ mod tests {
             let whole = render(&template, &record, Some(size), &options, &fonts).unwrap().image;
             template.variants[variant].background = saved;
             assert!(cached == whole, "{size:?}: layered and whole renders differ");
+        }
+    }
+
+    /// The static runs above the photo drawn from layers give the picture of drawing
+    /// them in place, within a rounding step on antialiased edges.
+    #[test]
+    fn overlay_layers_give_the_pixels_of_drawing_in_place() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let fonts = Fonts::from_dir(root.join("fonts")).unwrap();
+        let mut template = Template::load(root.join("templates/hero"), &fonts).unwrap();
+        let mut record = Record::from_values(
+            1,
+            [("name", "Zoé LE GOFF"), ("constituency", "Paris (1re circonscription)")],
+        );
+        let photo = image::RgbaImage::from_fn(40, 50, |x, y| image::Rgba([(x * 6) as u8, (y * 5) as u8, 90, 255]));
+        record.photos.insert("photo".into(), Arc::new(photo));
+        let options = RenderOptions::default();
+        for size in [(270, 338), (400, 225)] {
+            let variant = template.variant_index_for(size.0, size.1);
+            let runs = template.variants[variant].overlays.runs.len();
+            assert!(runs >= 3, "frame, lettering, burst, ribbon: {runs} runs");
+            let layered = render(&template, &record, Some(size), &options, &fonts).unwrap().image;
+            let saved = std::mem::take(&mut template.variants[variant].overlays);
+            let in_place = render(&template, &record, Some(size), &options, &fonts).unwrap().image;
+            template.variants[variant].overlays = saved;
+            let worst = layered
+                .as_raw()
+                .iter()
+                .zip(in_place.as_raw())
+                .map(|(a, b)| a.abs_diff(*b))
+                .max()
+                .unwrap();
+            assert!(worst <= 2, "{size:?}: a channel differs by {worst}");
         }
     }
 }

@@ -117,6 +117,8 @@ pub struct Variant {
     pub(crate) filters: Vec<crate::caps::FilterUse>,
     /// The static part drawn before any slot, rendered once per size.
     pub(crate) background: Option<crate::layers::Background>,
+    /// Runs of static elements above the first slot, drawn from layers.
+    pub(crate) overlays: crate::layers::Overlays,
     /// Photo fields whose top-level element holds no placeholder, so that its
     /// [`crate::window`] is the same on every row.
     pub(crate) fixed_photos: Vec<String>,
@@ -150,6 +152,8 @@ pub struct Template {
     pub(crate) backgrounds: crate::layers::Cache,
     /// Photo slots' windows, by variant, field and size.
     pub(crate) windows: crate::window::Cache,
+    /// Static runs above the first slot drawn as layers, by variant and size.
+    pub(crate) overlays: crate::overlay::Cache,
     /// Text measurements, by measuring document (shared by a row's variants).
     pub(crate) measures: crate::measure::Cache,
     /// Template-local files referenced by `<image href>`, read once at load.
@@ -254,6 +258,7 @@ impl Template {
             fingerprint: *hasher.finalize().as_bytes(),
             backgrounds: Default::default(),
             windows: Default::default(),
+            overlays: Default::default(),
             measures: Default::default(),
             fallbacks,
             name,
@@ -399,6 +404,7 @@ fn load_variant(
         placeholders: found.placeholders,
         filters: Vec::new(),
         background: crate::layers::background(&source, &dynamic),
+        overlays: crate::layers::overlays(&source, &dynamic),
         fixed_photos: crate::window::fixed(&source, &found.photos),
         photos: found.photos,
         source,
