@@ -194,14 +194,7 @@ impl Cache {
         fonts: &Fonts,
     ) -> Option<tiny_skia::Pixmap> {
         let bg = template.variants[variant].background.as_ref()?;
-        let draw = || {
-            // The background holds no slot, so no photo is ever asked for.
-            let opt = crate::confine::usvg_options(template, fonts, |_| None);
-            let tree = usvg::Tree::from_str(&bg.svg, &opt).ok()?;
-            let mut pixmap = tiny_skia::Pixmap::new(w, h)?;
-            resvg::render(&tree, transform, &mut pixmap.as_mut());
-            Some(pixmap)
-        };
+        let draw = || draw_static(template, fonts, &bg.svg, (w, h), transform);
         if u64::from(w) * u64::from(h) > CACHE_PIXELS {
             return draw();
         }
@@ -210,6 +203,22 @@ impl Cache {
             .as_deref()
             .cloned()
     }
+}
+
+/// Draws a document of static elements (a background, an overlay run) at `w`×`h` under
+/// `transform`. It holds no slot, so no photo is ever asked for.
+pub(crate) fn draw_static(
+    template: &Template,
+    fonts: &Fonts,
+    svg: &str,
+    (w, h): (u32, u32),
+    transform: tiny_skia::Transform,
+) -> Option<tiny_skia::Pixmap> {
+    let opt = crate::confine::usvg_options(template, fonts, |_| None);
+    let tree = usvg::Tree::from_str(svg, &opt).ok()?;
+    let mut pixmap = tiny_skia::Pixmap::new(w, h)?;
+    resvg::render(&tree, transform, &mut pixmap.as_mut());
+    Some(pixmap)
 }
 
 /// Largest background kept in the cache, in pixels: every social size, not print.

@@ -43,23 +43,30 @@ pub(crate) fn run_of(node: &usvg::Node) -> Option<usize> {
     }
 }
 
-/// `svg` with each run's elements cut out, the first of each run replaced by an
-/// empty group with the run's id (where its layer goes in the drawing order).
+/// `svg` with each run's elements hidden in `<defs>` (not drawn, but what they define stays
+/// referenceable, as for the background), and an empty group with the run's id before the
+/// first of each run (where its layer goes in the drawing order).
 pub(crate) fn strip(svg: &str) -> Cow<'_, str> {
     let open = format!("<!--{MARK}:");
     if !svg.contains(&open) {
         return Cow::Borrowed(svg);
     }
-    let mut out = String::with_capacity(svg.len());
+    let mut out = String::with_capacity(svg.len() + 64);
     let mut placed: Vec<usize> = Vec::new();
     let mut rest = svg;
     while let Some(start) = rest.find(&open) {
         out.push_str(&rest[..start]);
         let after = &rest[start + open.len()..];
-        let n: Option<usize> = after.split_once("-->").and_then(|(n, _)| n.parse().ok());
-        let Some((n, end)) = n.and_then(|n| Some((n, rest.find(&brackets(n).1)?))) else {
+        // "N-->", the element, then its closing comment.
+        let parsed = after.split_once("-->").and_then(|(n, body)| {
+            let n: usize = n.parse().ok()?;
+            let close = brackets(n).1;
+            let end = body.find(&close)?;
+            Some((n, &body[..end], &body[end + close.len()..]))
+        });
+        let Some((n, element, next)) = parsed else {
             // Not one of ours after all: keep it as it is.
-            out.push_str(&rest[start..start + open.len()]);
+            out.push_str(&open);
             rest = after;
             continue;
         };
@@ -67,7 +74,10 @@ pub(crate) fn strip(svg: &str) -> Cow<'_, str> {
             placed.push(n);
             out.push_str(&format!("<g id=\"{}\"/>", group_id(n)));
         }
-        rest = &rest[end + brackets(n).1.len()..];
+        out.push_str("<defs>");
+        out.push_str(element);
+        out.push_str("</defs>");
+        rest = next;
     }
     out.push_str(rest);
     Cow::Owned(out)
@@ -155,11 +165,7 @@ impl Cache {
         let draw = || -> Option<Layers> {
             let layers = (0..v.overlays.runs.len()).map(|n| {
                 let svg = document(&v.source, &v.overlays, n);
-                // What the run refers to is static, so no photo is ever asked for.
-                let opt = crate::confine::usvg_options(template, fonts, |_| None);
-                let tree = usvg::Tree::from_str(&svg, &opt).ok()?;
-                let mut pixmap = tiny_skia::Pixmap::new(w, h)?;
-                resvg::render(&tree, transform, &mut pixmap.as_mut());
+                let pixmap = crate::layers::draw_static(template, fonts, &svg, (w, h), transform)?;
                 Some(Layer::from_pixmap(&pixmap))
             });
             layers.collect::<Option<Vec<_>>>().map(Arc::new)
@@ -196,7 +202,8 @@ mod tests {
         let svg = format!("<svg>{o0}<a/>{c0} <b/> {o0}<c/>{c0}<d/>{o1}<e/>{c1}<!--kept--></svg>");
         assert_eq!(
             strip(&svg),
-            "<svg><g id=\"affiche-overlay-0\"/> <b/> <d/><g id=\"affiche-overlay-1\"/><!--kept--></svg>"
+            "<svg><g id=\"affiche-overlay-0\"/><defs><a/></defs> <b/> <defs><c/></defs><d/>\
+             <g id=\"affiche-overlay-1\"/><defs><e/></defs><!--kept--></svg>"
         );
         assert!(matches!(strip("<svg><a/></svg>"), Cow::Borrowed(_)));
     }

@@ -168,8 +168,8 @@ pub fn rasterize(
         path: v.path.clone(),
         message,
     })?;
-    // The static runs above the first slot come from layers drawn once per size: cut out
-    // of the tree, they are neither laid out nor drawn again.
+    // The static runs above the first slot come from layers drawn once per size: hidden
+    // in the tree's <defs>, they are neither laid out nor drawn again.
     let overlays = template
         .overlays
         .get(template, composed.variant, (w, h), transform, fonts);
@@ -367,20 +367,20 @@ mod tests {
 
     /// The cached background plus the per-row foreground gives the very pixels
     /// of drawing the whole document at once.
-    #[test]
-    fn cached_background_gives_identical_pixels() {
+    /// The sample template, its fonts and a record with a small gradient photo.
+    fn hero(name: &str) -> (Fonts, Template, Record) {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let fonts = Fonts::from_dir(root.join("fonts")).unwrap();
-        let mut template = Template::load(root.join("templates/hero"), &fonts).unwrap();
-        let mut record = Record::from_values(
-            1,
-            [
-                ("name", "Zoé LE GOFF-KERMARREC"),
-                ("constituency", "Paris (1re circonscription)"),
-            ],
-        );
+        let template = Template::load(root.join("templates/hero"), &fonts).unwrap();
+        let mut record = Record::from_values(1, [("name", name), ("constituency", "Paris (1re circonscription)")]);
         let photo = image::RgbaImage::from_fn(40, 50, |x, y| image::Rgba([(x * 6) as u8, (y * 5) as u8, 90, 255]));
         record.photos.insert("photo".into(), Arc::new(photo));
+        (fonts, template, record)
+    }
+
+    #[test]
+    fn cached_background_gives_identical_pixels() {
+        let (fonts, mut template, record) = hero("Zoé LE GOFF-KERMARREC");
         let options = RenderOptions::default();
         for size in [(216, 270), (320, 180)] {
             let variant = template.variant_index_for(size.0, size.1);
@@ -396,19 +396,38 @@ mod tests {
         }
     }
 
+    /// What an overlay element defines stays usable by the slots: a gradient defined inside
+    /// a static group above the name still paints the name.
+    #[test]
+    fn a_slot_may_use_what_an_overlay_defines() {
+        let dir = tempfile::tempdir().unwrap();
+        let svg = dir.path().join("t.svg");
+        std::fs::write(
+            &svg,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><rect width="100" height="50" fill="#fff"/><rect id="name-box" x="0" y="0" width="100" height="40" fill="none"/><text id="name" x="50" y="30" text-anchor="middle" font-family="Roboto Condensed" font-weight="900" font-size="30" fill="url(#red)">X</text><g><linearGradient id="red"><stop offset="0" stop-color="#f00"/><stop offset="1" stop-color="#f00"/></linearGradient><rect y="44" width="100" height="6" fill="#00f"/></g></svg>"##,
+        )
+        .unwrap();
+        let fonts = Fonts::from_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts")).unwrap();
+        let template = Template::load(&svg, &fonts).unwrap();
+        assert_eq!(template.variants[0].overlays.runs.len(), 1, "the group is an overlay");
+        let record = Record::from_values(1, [("name", "HHHH")]);
+        let poster = render(&template, &record, None, &RenderOptions::default(), &fonts)
+            .unwrap()
+            .image;
+        let red = poster.pixels().filter(|p| p[0] > 200 && p[1] < 60 && p[2] < 60).count();
+        let blue = poster.pixels().filter(|p| p[2] > 200 && p[0] < 60 && p[1] < 60).count();
+        assert!(
+            red > 100,
+            "the name is painted with the overlay's gradient ({red} red pixels)"
+        );
+        assert!(blue >= 500, "the overlay's bar is drawn ({blue} blue pixels)");
+    }
+
     /// The static runs above the photo drawn from layers give the picture of drawing
     /// them in place, within a rounding step on antialiased edges.
     #[test]
     fn overlay_layers_give_the_pixels_of_drawing_in_place() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let fonts = Fonts::from_dir(root.join("fonts")).unwrap();
-        let mut template = Template::load(root.join("templates/hero"), &fonts).unwrap();
-        let mut record = Record::from_values(
-            1,
-            [("name", "Zoé LE GOFF"), ("constituency", "Paris (1re circonscription)")],
-        );
-        let photo = image::RgbaImage::from_fn(40, 50, |x, y| image::Rgba([(x * 6) as u8, (y * 5) as u8, 90, 255]));
-        record.photos.insert("photo".into(), Arc::new(photo));
+        let (fonts, mut template, record) = hero("Zoé LE GOFF");
         let options = RenderOptions::default();
         for size in [(270, 338), (400, 225)] {
             let variant = template.variant_index_for(size.0, size.1);
