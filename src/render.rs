@@ -51,7 +51,8 @@ impl Record {
 }
 
 impl Composed {
-    /// The filled SVG, as handed to usvg: for debugging a template.
+    /// The filled SVG, as handed to usvg: for debugging a template. The static elements
+    /// drawn from layers when rasterizing are bracketed by `<!--affiche-overlay:N-->` comments.
     pub fn svg(&self) -> &str {
         &self.svg
     }
