@@ -99,7 +99,7 @@ pub(crate) fn text_open(
 
 /// An `x` or `y` attribute with one number: the measuring tspan's own position overrides it.
 /// A list also places later characters, so it is kept.
-pub(crate) fn single_position(name: &str, attr: &str) -> bool {
+fn single_position(name: &str, attr: &str) -> bool {
     matches!(name, "x" | "y")
         && attr
             .split(['"', '\''])
@@ -297,6 +297,15 @@ mod tests {
 
     fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn a_position_list_is_kept_when_measuring() {
+        assert!(single_position("x", "x=\"540\""));
+        assert!(single_position("y", "y='12.5'"));
+        assert!(!single_position("x", "x=\"10 20 30\""));
+        assert!(!single_position("x", "x=\"10,20\""));
+        assert!(!single_position("dx", "dx=\"4\""));
     }
 
     #[test]

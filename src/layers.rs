@@ -7,6 +7,7 @@
 //! drawing the background first and the foreground over it gives the very
 //! same pixels as drawing the whole document (a test checks it byte for byte).
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -45,31 +46,56 @@ const NON_DRAWING: &[&str] = &[
     "script",
 ];
 
+/// The template source as a tree (DTDs allowed, as usvg allows them).
+fn parse(source: &str) -> Option<Document<'_>> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    Document::parse_with_options(source, opts).ok()
+}
+
+/// Where the root tag ends, when its children may be drawn apart: `None` when the root
+/// applies a group effect (opacity, filter, mask, clip) that must see the whole drawing at
+/// once, or holds a placeholder.
+fn cacheable_root(doc: &Document, source: &str) -> Option<usize> {
+    let root = doc.root_element();
+    let effects = ["opacity", "filter", "mask", "clip-path", "style", "class"];
+    let end = root.first_child().map_or(root.range().end, |c| c.range().start);
+    let plain = !root.attributes().any(|a| effects.contains(&a.name()));
+    (plain && !source[root.range().start..end].contains("{{")).then_some(end)
+}
+
+/// Whether the element at `r` changes per row: it holds a placeholder or overlaps a slot.
+fn changes(source: &str, dynamic: &[Range<usize>], r: &Range<usize>) -> bool {
+    source[r.clone()].contains("{{") || dynamic.iter().any(|d| d.start < r.end && r.start < d.end)
+}
+
+/// The ids `text` may refer to: every `#name` ended by `)`, `"` or `'` (`url(#id)`,
+/// `href="#id"`). Colours such as `"#fff"` come along; they only make the answer cautious.
+fn references(text: &str) -> Vec<&str> {
+    text.split('#')
+        .skip(1)
+        .filter_map(|after| {
+            let end = after.find([')', '"', '\'', '#', '<', '>'])?;
+            matches!(after.as_bytes()[end], b')' | b'"' | b'\'').then(|| &after[..end])
+        })
+        .collect()
+}
+
 /// Finds the static background of `source`. `dynamic` lists byte ranges that
 /// change per row (slots, removed boxes). `None` when nothing can be cached:
 /// the first element is dynamic, or the root element applies a group effect
 /// (opacity, filter, mask, clip) that must see the whole drawing at once.
 pub(crate) fn background(source: &str, dynamic: &[Range<usize>]) -> Option<Background> {
-    let opts = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        ..Default::default()
-    };
-    let doc = Document::parse_with_options(source, opts).ok()?;
+    let doc = parse(source)?;
     let root = doc.root_element();
-    let effects = ["opacity", "filter", "mask", "clip-path", "style", "class"];
-    if root.attributes().any(|a| effects.contains(&a.name())) {
-        return None;
-    }
-    let root_tag_end = root.first_child().map_or(root.range().end, |c| c.range().start);
-    if source[root.range().start..root_tag_end].contains("{{") {
-        return None;
-    }
+    let root_tag_end = cacheable_root(&doc, source)?;
     let mut drawables = Vec::new();
     let mut end = root_tag_end;
     for child in root.children().filter(|c| c.is_element()) {
         let r = child.range();
-        let changes = source[r.clone()].contains("{{") || dynamic.iter().any(|d| d.start < r.end && r.start < d.end);
-        if changes {
+        if changes(source, dynamic, &r) {
             break;
         }
         if !NON_DRAWING.contains(&child.tag_name().name()) {
@@ -101,45 +127,31 @@ pub(crate) struct Overlays {
 /// nothing to cache for the whole document). An element is static when it holds
 /// no placeholder, no slot, and refers to no element that does.
 pub(crate) fn overlays(source: &str, dynamic: &[Range<usize>]) -> Overlays {
-    let opts = roxmltree::ParsingOptions {
-        allow_dtd: true,
-        ..Default::default()
-    };
-    let Ok(doc) = Document::parse_with_options(source, opts) else {
+    let Some(doc) = parse(source) else {
         return Overlays::default();
     };
-    let root = doc.root_element();
-    let root_tag_end = root.first_child().map_or(root.range().end, |c| c.range().start);
-    let effects = ["opacity", "filter", "mask", "clip-path", "style", "class"];
     let styled = doc
         .descendants()
         .any(|n| n.has_tag_name("style") && n.text().is_some_and(|t| t.contains("{{")));
-    if root.attributes().any(|a| effects.contains(&a.name()))
-        || source[root.range().start..root_tag_end].contains("{{")
-        || styled
-        || source.contains(crate::overlay::MARK)
-    {
+    if cacheable_root(&doc, source).is_none() || styled || source.contains(crate::overlay::MARK) {
         return Overlays::default();
     }
-    let changes = |r: &Range<usize>| {
-        source[r.clone()].contains("{{") || dynamic.iter().any(|d| d.start < r.end && r.start < d.end)
-    };
+    let root = doc.root_element();
     // Ids of elements that change per row, and of those that refer to one (to a fixed point).
-    let ided: Vec<(&str, Range<usize>)> = doc
+    // Each element's references are read once: the fixed point then only compares ids.
+    let ided: Vec<(&str, bool, Vec<&str>)> = doc
         .descendants()
-        .filter_map(|n| Some((n.attribute("id")?, n.range())))
+        .filter_map(|n| {
+            let r = n.range();
+            Some((n.attribute("id")?, changes(source, dynamic, &r), references(&source[r])))
+        })
         .collect();
-    let mut changing: Vec<&str> = ided.iter().filter(|(_, r)| changes(r)).map(|(id, _)| *id).collect();
-    let refers = |r: &Range<usize>, ids: &[&str]| {
-        let text = &source[r.clone()];
-        ids.iter()
-            .any(|id| [")", "\"", "'"].iter().any(|end| text.contains(&format!("#{id}{end}"))))
-    };
+    let mut changing: HashSet<&str> = ided.iter().filter(|(_, c, _)| *c).map(|(id, ..)| *id).collect();
     loop {
         let more: Vec<&str> = ided
             .iter()
-            .filter(|(id, r)| !changing.contains(id) && refers(r, &changing))
-            .map(|(id, _)| *id)
+            .filter(|(id, _, refs)| !changing.contains(id) && refs.iter().any(|r| changing.contains(r)))
+            .map(|(id, ..)| *id)
             .collect();
         if more.is_empty() {
             break;
@@ -156,11 +168,12 @@ pub(crate) fn overlays(source: &str, dynamic: &[Range<usize>]) -> Overlays {
             out.drawables.push(r.clone());
         }
         // Above the background: from its end, the first element that changes (as in [`background`]).
-        above |= changes(&r);
+        let changed = changes(source, dynamic, &r);
+        above |= changed;
         if !above {
             continue;
         }
-        if changes(&r) || refers(&r, &changing) {
+        if changed || references(&source[r.clone()]).iter().any(|id| changing.contains(id)) {
             if !run.is_empty() {
                 out.runs.push(std::mem::take(&mut run));
             }
@@ -267,6 +280,13 @@ mod tests {
                 .runs
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn references_are_the_ids_after_a_hash_in_urls_and_hrefs() {
+        let text =
+            r##"<g clip-path="url(#c)" fill="url('#g')"><use href="#name"/><path fill="#fff" d="M0 0"/>#loose</g>"##;
+        assert_eq!(references(text), ["c", "g", "name", "fff"]);
     }
 
     #[test]

@@ -248,13 +248,4 @@ mod tests {
         .unwrap();
         assert!(!Arc::ptr_eq(&first, &m));
     }
-
-    #[test]
-    fn a_position_list_is_kept_when_measuring() {
-        assert!(fill::single_position("x", "x=\"540\""));
-        assert!(fill::single_position("y", "y='12.5'"));
-        assert!(!fill::single_position("x", "x=\"10 20 30\""));
-        assert!(!fill::single_position("x", "x=\"10,20\""));
-        assert!(!fill::single_position("dx", "dx=\"4\""));
-    }
 }

@@ -366,8 +366,6 @@ fn cropped_slots(v: &Variant, scale: f32, ox: f32, oy: f32, w: u32, h: u32) -> V
 mod tests {
     use super::*;
 
-    /// The cached background plus the per-row foreground gives the very pixels
-    /// of drawing the whole document at once.
     /// The sample template, its fonts and a record with a small gradient photo.
     fn hero(name: &str) -> (Fonts, Template, Record) {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -379,6 +377,8 @@ mod tests {
         (fonts, template, record)
     }
 
+    /// The cached background plus the per-row foreground gives the very pixels
+    /// of drawing the whole document at once.
     #[test]
     fn cached_background_gives_identical_pixels() {
         let (fonts, mut template, record) = hero("Zoé LE GOFF-KERMARREC");
