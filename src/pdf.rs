@@ -111,8 +111,10 @@ pub fn to_pdf(
             crate::render::MAX_PIXELS
         )));
     }
-    let (photos, mut warnings, _) = crate::placement::prepare_photos(template, v, record, px_scale, (0.0, 0.0));
-    let photos: BTreeMap<String, usvg::ImageKind> = photos.into_iter().map(|(f, p)| (f, embeddable(&p))).collect();
+    let frames = crate::placement::prepare_photos(template, v, record, px_scale);
+    let mut warnings = frames.warnings;
+    let photos: BTreeMap<String, usvg::ImageKind> =
+        frames.photos.into_iter().map(|(f, p)| (f, embeddable(&p))).collect();
     let options_for = |photos: BTreeMap<String, usvg::ImageKind>| usvg_options(template, fonts, photos);
 
     let mut documents = Vec::new();

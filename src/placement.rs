@@ -33,21 +33,23 @@ fn opaque(photo: &Arc<RgbaImage>) -> bool {
     })
 }
 
-/// Each photo slot's photo placed, cropped and resized to its frame at `scale`
-/// (output pixels per canvas unit, canvas origin at `origin`), effects applied;
-/// with what a reviewer should know and where each face landed (output pixels).
-pub(crate) type PreparedPhotos = (BTreeMap<String, RgbaImage>, Vec<String>, Vec<(String, [f32; 4])>);
+/// Each photo slot's photo placed, cropped and resized to its frame at one scale,
+/// effects applied, with what a reviewer should know. Depends on the variant, the
+/// record and the scale only, not on the output size: two outputs of one variant at one
+/// scale (1200×630 and 1200×627, the same canvas cropped 1.5 px apart) share it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Frames {
+    /// The prepared photo of each slot, by field, at its frame's exact pixel size.
+    pub photos: BTreeMap<String, RgbaImage>,
+    pub warnings: Vec<String>,
+    /// Where each face landed: output pixels from the scaled canvas's origin (add the
+    /// output's own offset of that origin).
+    pub faces: Vec<(String, [f32; 4])>,
+}
 
-pub(crate) fn prepare_photos(
-    template: &Template,
-    v: &Variant,
-    record: &Record,
-    scale: f32,
-    (ox, oy): (f32, f32),
-) -> PreparedPhotos {
-    let mut photos = BTreeMap::new();
-    let mut warnings = Vec::new();
-    let mut faces = Vec::new();
+/// The [`Frames`] of variant `v` for `record` at `scale` (output pixels per canvas unit).
+pub(crate) fn prepare_photos(template: &Template, v: &Variant, record: &Record, scale: f32) -> Frames {
+    let mut out = Frames::default();
     for slot in &v.photos {
         let Some(photo) = record.photos.get(&slot.field) else {
             continue;
@@ -55,21 +57,46 @@ pub(crate) fn prepare_photos(
         let rules = template.rules_for(&slot.field);
         let (pw, ph) = frame_pixels(slot, scale);
         let (placement, notes) = placement(slot, &rules, record, photo, (pw, ph));
-        warnings.extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
+        out.warnings
+            .extend(notes.into_iter().map(|m| format!("{}: {m}", slot.field)));
         let mut prepared = crate::photo::prepare_known(photo, opaque(photo), pw, ph, rules.fit, placement);
         let face = match placement {
             Placement::Face { face, .. } => Some(face),
             Placement::Focus { .. } => record.faces.get(&slot.field).and_then(|(f, _)| f.first().copied()),
         };
         if let Some([x, y, w, h]) = face.and_then(|f| prepared.face_box(&f)) {
-            let (fx, fy) = (slot.canvas.x * scale + ox, slot.canvas.y * scale + oy);
-            faces.push((format!("{} face", slot.field), [fx + x, fy + y, w, h]));
+            let (fx, fy) = (slot.canvas.x * scale, slot.canvas.y * scale);
+            out.faces.push((format!("{} face", slot.field), [fx + x, fy + y, w, h]));
         }
         crate::effects::apply(&mut prepared.image, &rules.effects);
-        warnings.extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
-        photos.insert(slot.field.clone(), prepared.image);
+        out.warnings
+            .extend(prepared.warnings.into_iter().map(|m| format!("{}: {m}", slot.field)));
+        out.photos.insert(slot.field.clone(), prepared.image);
     }
-    (photos, warnings, faces)
+    out
+}
+
+/// The photos of `composed`'s variant prepared for an output of `size`: outputs of
+/// one variant at one scale can share them ([`crate::render::rasterize_with`], [`share_key`]).
+pub(crate) fn frames(
+    template: &Template,
+    composed: &crate::render::Composed,
+    record: &Record,
+    size: Option<(u32, u32)>,
+) -> Frames {
+    let v = &template.variants[composed.variant];
+    let (_, scale) = crate::render::output_size(v, size);
+    prepare_photos(template, v, record, scale)
+}
+
+/// Outputs with equal keys draw the same [`Frames`]: the variant and the scale (as bits).
+pub(crate) fn share_key(template: &Template, variant: usize, size: Option<(u32, u32)>) -> (usize, u32) {
+    (
+        variant,
+        crate::render::output_size(&template.variants[variant], size)
+            .1
+            .to_bits(),
+    )
 }
 
 /// A photo slot's frame in output pixels at `scale`.
@@ -143,6 +170,45 @@ pub(crate) fn placement(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::{RenderOptions, compose, rasterize, rasterize_with};
+
+    /// Two outputs of the wide variant at one scale, 3 px apart in height, share their
+    /// photo frames: the shared frames give the very poster of preparing them afresh.
+    #[test]
+    fn outputs_of_one_variant_at_one_scale_share_their_frames() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let fonts = crate::Fonts::from_dir(root.join("fonts")).unwrap();
+        let template = Template::load(root.join("templates/hero"), &fonts).unwrap();
+        let mut record = Record::from_values(1, [("name", "Zoé LE GOFF"), ("constituency", "Paris (1re)")]);
+        let photo = RgbaImage::from_fn(80, 100, |x, y| image::Rgba([(x * 3) as u8, (y * 2) as u8, 90, 255]));
+        record.photos.insert("photo".into(), Arc::new(photo));
+        // The 1200×630 variant at 1/5: 240×126 and 240×125 are drawn at one scale, 240×130 is not.
+        let (a, b, c) = (Some((240, 126)), Some((240, 125)), Some((240, 130)));
+        let v = template.variant_index_for(240, 126);
+        assert_eq!(template.variant_index_for(240, 125), v);
+        assert_eq!(share_key(&template, v, a), share_key(&template, v, b));
+        assert_ne!(share_key(&template, v, a), share_key(&template, v, c));
+        let composed = compose(&template, v, &record, &RenderOptions::default(), &fonts).unwrap();
+        let shared = frames(&template, &composed, &record, a);
+        assert!(shared.photos.contains_key("photo"));
+        let fresh = rasterize(&template, &composed, &record, b, &fonts).unwrap();
+        let reused = rasterize_with(&template, &composed, &record, b, &fonts, Some(&shared)).unwrap();
+        assert_eq!(reused.image.dimensions(), (240, 125));
+        assert!(reused.image == fresh.image, "shared frames draw other pixels");
+        assert_eq!(reused.boxes, fresh.boxes);
+        assert_eq!(reused.warnings, fresh.warnings);
+        // And the frames handed over are the ones drawn.
+        let mut red = shared.clone();
+        red.photos
+            .values_mut()
+            .for_each(|p| p.pixels_mut().for_each(|px| *px = image::Rgba([255, 0, 0, 255])));
+        let drawn = rasterize_with(&template, &composed, &record, b, &fonts, Some(&red)).unwrap();
+        let reds = |img: &RgbaImage| img.pixels().filter(|p| p.0 == [255, 0, 0, 255]).count();
+        assert!(
+            reds(&drawn.image) > reds(&fresh.image) + 500,
+            "the given frames are drawn"
+        );
+    }
 
     #[test]
     fn opacity_is_kept_for_the_same_photo_and_found_again_for_another() {

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::face;
 use crate::fill::{self, TextFill};
 use crate::fonts::Fonts;
+use crate::placement::Frames;
 use crate::template::{Template, Variant};
 use crate::text_fit::Frame;
 use crate::typeset;
@@ -138,6 +139,19 @@ pub fn rasterize(
     size: Option<(u32, u32)>,
     fonts: &Fonts,
 ) -> Result<Poster> {
+    rasterize_with(template, composed, record, size, fonts, None)
+}
+
+/// [`rasterize`] with the photos already prepared at this output's scale (from
+/// [`crate::placement::frames`] for another output of the same variant and scale), or prepared here when `None`.
+pub(crate) fn rasterize_with(
+    template: &Template,
+    composed: &Composed,
+    record: &Record,
+    size: Option<(u32, u32)>,
+    fonts: &Fonts,
+    frames: Option<&Frames>,
+) -> Result<Poster> {
     let v = &template.variants[composed.variant];
     let ((w, h), _) = output_size(v, size);
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
@@ -161,9 +175,21 @@ pub fn rasterize(
             )
         })
         .collect();
-    let (photos, notes, faces) = crate::placement::prepare_photos(template, v, record, scale, (ox, oy));
-    warnings.extend(notes);
-    boxes.extend(faces);
+    let prepared;
+    let frames = match frames {
+        Some(frames) => frames,
+        None => {
+            prepared = crate::placement::prepare_photos(template, v, record, scale);
+            &prepared
+        }
+    };
+    warnings.extend(frames.warnings.iter().cloned());
+    boxes.extend(
+        frames
+            .faces
+            .iter()
+            .map(|(label, [x, y, fw, fh])| (label.clone(), [x + ox, y + oy, *fw, *fh])),
+    );
     // Placeholders may set a radius or size: check the filled document too.
     crate::caps::check_extents(&composed.svg).map_err(|message| Error::Template {
         path: v.path.clone(),
@@ -189,8 +215,8 @@ pub fn rasterize(
     // between the nodes below and above them; resvg draws the others.
     let mut served = BTreeMap::new();
     let mut direct = Vec::new();
-    for (field, image) in photos {
-        let window = v.fixed_photos.contains(&field).then(|| {
+    for (field, image) in &frames.photos {
+        let window = v.fixed_photos.contains(field).then(|| {
             let key = (composed.variant, field.as_str(), (w, h), image.dimensions());
             template.windows.get(key, transform, |stand_in| {
                 let mut served: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
@@ -201,10 +227,10 @@ pub fn rasterize(
         match window.flatten() {
             Some(window) => {
                 served.insert(field.clone(), window.stand_in.clone());
-                direct.push((crate::window::image_id(&field), window, image));
+                direct.push((crate::window::image_id(field), window, image));
             }
             None => {
-                served.insert(field, Arc::new(crate::output::encode_png_stored(&image)));
+                served.insert(field.clone(), Arc::new(crate::output::encode_png_stored(image)));
             }
         }
     }

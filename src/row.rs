@@ -14,6 +14,7 @@ use crate::data::{self, Row};
 use crate::delivery;
 use crate::error::{Error, Result};
 use crate::output;
+use crate::placement::Frames;
 use crate::preset::Preset;
 use crate::render::{self, Composed, Record, RenderOptions};
 use crate::report::{Entry, Status};
@@ -330,6 +331,16 @@ impl Batch {
             .collect();
         let sidecar = |i: usize| alt.is_none() || self.campaign.out.join(delivery::alt_path(&names[i])).is_file();
         let current = |i: usize| state.is_some_and(|s| s.is_current(&names[i], &hashes[i])) && sidecar(i);
+        let skipped: Vec<bool> = (0..targets.len()).map(current).collect();
+        // Outputs of one variant at one scale (1200×630 and 1200×627) draw the same photo
+        // frames: prepared once and kept while a later output of the row still needs them.
+        let keys: Vec<(usize, u32)> = targets
+            .iter()
+            .map(|(_, p)| {
+                crate::placement::share_key(&self.template, self.variant_index(*p), p.map(|p| (p.width, p.height)))
+            })
+            .collect();
+        let mut kept: BTreeMap<(usize, u32), Frames> = BTreeMap::new();
         let mut entries = Vec::new();
         // Declared before the record, so dropped after its photos.
         let mut _turn: Option<FullSizeTurn> = None;
@@ -340,7 +351,7 @@ impl Batch {
                 row: row.number,
                 preset: target.clone(),
                 output: name.display().to_string(),
-                skipped: current(i),
+                skipped: skipped[i],
                 inputs: Some(hashes[i].clone()),
                 alt: alt.clone(),
                 ..Default::default()
@@ -372,8 +383,11 @@ impl Batch {
             let c = composed
                 .entry(v)
                 .or_insert_with(|| render::compose(&self.template, v, record, &options, &self.fonts));
+            let again = (i + 1..targets.len()).any(|j| !skipped[j] && keys[j] == keys[i]);
             let poster = match c {
-                Ok(c) => self.draw(c, record, *preset).map_err(|e| e.to_string()),
+                Ok(c) => self
+                    .draw(c, record, *preset, &mut kept, keys[i], again)
+                    .map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
             progress();
@@ -413,20 +427,30 @@ impl Batch {
         Ok(entries)
     }
 
-    /// One composed poster as file bytes: a PDF page, or pixels encoded.
-    fn draw(&self, composed: &Composed, record: &Record, preset: Option<Preset>) -> Result<Drawn> {
+    /// One composed poster: a PDF page, or pixels. Photo frames are taken from `kept`
+    /// under `key`, and left there (prepared now if missing) when the row draws them `again`.
+    fn draw(
+        &self,
+        composed: &Composed,
+        record: &Record,
+        preset: Option<Preset>,
+        kept: &mut BTreeMap<(usize, u32), Frames>,
+        key: (usize, u32),
+        again: bool,
+    ) -> Result<Drawn> {
         let size = preset.map(|p| (p.width, p.height));
         if self.campaign.encoding.format == output::Format::Pdf {
             let p = crate::pdf::to_pdf(&self.template, composed, record, size, &self.campaign.pdf, &self.fonts)?;
             return Ok(Drawn::Pdf(p));
         }
-        Ok(Drawn::Raster(render::rasterize(
-            &self.template,
-            composed,
-            record,
-            size,
-            &self.fonts,
-        )?))
+        if again && !kept.contains_key(&key) {
+            kept.insert(key, crate::placement::frames(&self.template, composed, record, size));
+        }
+        // Taken out when this is the key's last use, so its pixels go before the next poster's.
+        let last = if again { None } else { kept.remove(&key) };
+        let frames = last.as_ref().or_else(|| kept.get(&key));
+        let poster = render::rasterize_with(&self.template, composed, record, size, &self.fonts, frames)?;
+        Ok(Drawn::Raster(poster))
     }
 }
 
