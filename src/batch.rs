@@ -57,13 +57,21 @@ impl Batch {
     /// [`Batch::load`] with fonts already loaded (from [`Batch::font_options`]):
     /// a preview kept watching loads them once, not on every save.
     pub fn load_with_fonts(campaign: Campaign, fonts: Fonts) -> Result<Batch> {
-        let template = Template::load(&campaign.template, &fonts)?;
         let table = data::load_with(
             &campaign.data,
             &data::DataOptions {
                 sheet: campaign.sheet.clone(),
             },
-        )?;
+        );
+        let constant = |name: &str| {
+            table
+                .as_ref()
+                .ok()
+                .and_then(|t| crate::row::constant(&campaign, t, name))
+        };
+        // A template error is reported before a data error, as when nothing is filled ahead.
+        let template = Template::load_with(&campaign.template, &fonts, &constant)?;
+        let table = table?;
         let mut batch = Batch {
             campaign,
             fonts,

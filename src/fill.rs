@@ -38,19 +38,51 @@ pub fn escape(value: &str) -> String {
 /// Replaces `{{column}}` and `{{column|default}}` with escaped values. A missing
 /// or empty value takes the default, or else becomes empty.
 pub fn substitute(text: &str, values: &BTreeMap<String, String>) -> String {
+    replace(text, |name| {
+        Some(values.get(name).filter(|v| !v.is_empty()).map(String::as_str))
+    })
+}
+
+/// Replaces only the placeholders that `constant` resolves: `Some(Some(value))` as
+/// [`substitute`] would with that value, `Some(None)` as with no value (the default),
+/// so that filling the result with any row's values gives [`substitute`]'s text.
+/// `None` leaves a placeholder for the rows to fill.
+pub(crate) fn substitute_constants(text: &str, constant: &dyn Fn(&str) -> Option<Option<String>>) -> String {
+    let resolved: BTreeMap<String, Option<String>> = crate::slot::placeholders(text)
+        .into_iter()
+        .filter_map(|(name, _)| Some((name.clone(), constant(&name)?)))
+        .collect();
+    if resolved.is_empty() {
+        return text.to_string();
+    }
+    replace(text, |name| {
+        resolved.get(name).map(|v| v.as_deref().filter(|v| !v.is_empty()))
+    })
+}
+
+/// The placeholder scan shared by both: `value(name)` is `None` to leave the
+/// placeholder as it is, `Some(None)` for its default, `Some(Some(v))` for `v`, escaped.
+fn replace<'a>(text: &str, value: impl Fn(&str) -> Option<Option<&'a str>>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         let Some(len) = rest[start + 2..].find("}}") else { break };
-        out.push_str(&rest[..start]);
         let inner = &rest[start + 2..start + 2 + len];
         let (name, default) = inner.split_once('|').map_or((inner, None), |(n, d)| (n, Some(d)));
-        match values.get(name.trim()).filter(|v| !v.is_empty()) {
-            Some(v) => out.push_str(&escape(v)),
+        let end = start + 2 + len + 2;
+        match value(name.trim()) {
+            Some(Some(v)) => {
+                out.push_str(&rest[..start]);
+                out.push_str(&escape(v));
+            }
             // The default is the designer's own text, already valid XML.
-            None => out.push_str(default.unwrap_or_default()),
+            Some(None) => {
+                out.push_str(&rest[..start]);
+                out.push_str(default.unwrap_or_default());
+            }
+            None => out.push_str(&rest[..end]),
         }
-        rest = &rest[start + 2 + len + 2..];
+        rest = &rest[end..];
     }
     out.push_str(rest);
     out
@@ -316,6 +348,23 @@ mod tests {
             out,
             "<t>A&amp;B &lt;x&gt; &quot;q&quot; ]]&gt; &#123;&#123;evil}}</t><c fill=\"#f00\"/>"
         );
+    }
+
+    /// Constants filled ahead give the text of filling everything with the row's values.
+    #[test]
+    fn constants_filled_ahead_leave_the_rest_for_the_rows() {
+        let text = "<c fill=\"{{accent|#f00}}\"/><d fill=\"{{accent}}\"/>{{tint|#0f0}} {{name}} {{blank|x}}";
+        let constant = |name: &str| match name {
+            "accent" => Some(Some("#00f".to_string())),
+            "tint" => Some(None),
+            "blank" => Some(Some(String::new())),
+            _ => None,
+        };
+        let ahead = substitute_constants(text, &constant);
+        assert_eq!(ahead, "<c fill=\"#00f\"/><d fill=\"#00f\"/>#0f0 {{name}} x");
+        let row = values(&[("accent", "#00f"), ("name", "A&B"), ("blank", "")]);
+        assert_eq!(substitute(&ahead, &row), substitute(text, &row));
+        assert_eq!(substitute_constants(text, &|_| None), text);
     }
 
     #[test]

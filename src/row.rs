@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use image::RgbaImage;
 
 use crate::batch::Batch;
-use crate::data::{self, Row};
+use crate::campaign::Campaign;
+use crate::data::{self, Row, Table};
 use crate::delivery;
 use crate::error::{Error, Result};
 use crate::output;
@@ -65,6 +66,31 @@ impl Drop for FullSizeTurn {
 enum Drawn {
     Raster(render::Poster),
     Pdf(crate::pdf::PdfPoster),
+}
+
+/// The value placeholder `name` takes on every row of `table` when it is the same on
+/// all (`Some(None)`: empty or missing everywhere), for [`crate::template::Template::load_with`].
+/// A row whose pattern for `name` cannot be filled fails whatever the template holds, so
+/// it does not count.
+pub(crate) fn constant(campaign: &Campaign, table: &Table, name: &str) -> Option<Option<String>> {
+    let mut seen: Option<Option<String>> = None;
+    for row in &table.rows {
+        // As `Batch::values` has it: a field's pattern over the raw column of that name.
+        let value = match campaign.fields.get(name) {
+            Some(pattern) => match data::interpolate(pattern, row) {
+                Ok(v) => Some(v),
+                Err(_) => continue,
+            },
+            None => row.values.get(name).cloned(),
+        };
+        let value = value.filter(|v| !v.is_empty());
+        match &seen {
+            Some(s) if *s != value => return None,
+            Some(_) => {}
+            None => seen = Some(value),
+        }
+    }
+    seen
 }
 
 impl Batch {
@@ -505,5 +531,73 @@ mod tests {
         let small = portrait.resize_exact(640, 640, image::imageops::FilterType::Triangle);
         image::imageops::replace(&mut field, &small.to_rgb8(), 1216, 1216);
         assert_eq!(decoded(&jpeg(&field)), ((3072, 3072), true));
+    }
+
+    /// A placeholder holding one value on every row is filled ahead, so the elements using
+    /// it join the cached layers; with two values it is left to the rows. Either way the
+    /// poster is the same, within the layers' 2 levels.
+    #[test]
+    fn a_placeholder_constant_over_the_table_is_filled_ahead() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/campaign.toml");
+        let load = |second: &str| {
+            let data = dir.path().join(format!("data{second}.csv"));
+            let csv = format!(
+                "prenom,nom,circonscription,photo,slogan,accent\nGrace,HOPPER,Paris,,Un,#00AEEF\nAda,LOVELACE,Lyon,,Deux,{second}\n"
+            );
+            std::fs::write(&data, csv).unwrap();
+            let mut file = CampaignFile::load(&path).unwrap();
+            (file.data, file.out) = (Some(data), Some(dir.path().join("out")));
+            Batch::load(Campaign::resolve(file, &path).unwrap()).unwrap()
+        };
+        let (same, mixed) = (load("#00AEEF"), load("#FF00AA"));
+        assert_eq!(
+            constant(&same.campaign, &same.table, "accent"),
+            Some(Some("#00AEEF".into()))
+        );
+        assert_eq!(constant(&same.campaign, &same.table, "absent"), Some(None));
+        assert_eq!(constant(&same.campaign, &same.table, "slogan"), None);
+        assert_eq!(constant(&mixed.campaign, &mixed.table, "accent"), None);
+        let holds = |b: &Batch| b.template.variants.iter().any(|v| v.source.contains("{{accent"));
+        assert!(!holds(&same) && holds(&mixed));
+        assert!(same.template.variants.iter().all(|v| v.source.contains("{{slogan")));
+        assert_ne!(same.template.fingerprint, mixed.template.fingerprint);
+        // More of each variant is drawn once: in the background or in an overlay run.
+        let cached = |b: &Batch| -> Vec<usize> {
+            let v = b.template.variants.iter();
+            v.map(|v| {
+                v.background.as_ref().map_or(0, |g| g.drawables.len())
+                    + v.overlays.runs.iter().map(Vec::len).sum::<usize>()
+            })
+            .collect()
+        };
+        let (more, fewer) = (cached(&same), cached(&mixed));
+        assert!(
+            more.iter().zip(&fewer).all(|(m, f)| m > f),
+            "{more:?} against {fewer:?}"
+        );
+        assert_eq!(
+            same.template.fields(),
+            mixed.template.fields(),
+            "the placeholders are still listed"
+        );
+        let poster = |b: &Batch| {
+            let record = Record::from_values(1, b.values(&b.table.rows[0]).unwrap());
+            let options = RenderOptions::default();
+            render::render(&b.template, &record, Some((216, 270)), &options, &b.fonts)
+                .unwrap()
+                .image
+        };
+        let (a, b) = (poster(&same), poster(&mixed));
+        let worst = a
+            .as_raw()
+            .iter()
+            .zip(b.as_raw())
+            .map(|(x, y)| x.abs_diff(*y))
+            .max()
+            .unwrap();
+        assert!(worst <= 2, "a channel differs by {worst}");
+        let accent = a.pixels().filter(|p| p.0 == [0x00, 0xAE, 0xEF, 255]).count();
+        assert!(accent > 200, "the row's accent is drawn ({accent} pixels)");
     }
 }

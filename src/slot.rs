@@ -64,7 +64,6 @@ pub struct PhotoSlot {
 pub(crate) struct Found {
     pub texts: Vec<TextSlot>,
     pub photos: Vec<PhotoSlot>,
-    pub placeholders: Vec<(String, Option<String>)>,
     pub removals: Vec<Range<usize>>,
     pub styles: String,
     /// (family, element) for every font family named.
@@ -112,7 +111,6 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
     let mut found = Found {
         texts: Vec::new(),
         photos: Vec::new(),
-        placeholders: placeholders(source),
         removals: Vec::new(),
         styles: String::new(),
         families: Vec::new(),
@@ -419,7 +417,7 @@ mod tests {
     #[test]
     fn collects_placeholders_and_fonts() {
         let f = found();
-        assert_eq!(f.placeholders, [("accent".to_string(), Some("#ff0".to_string()))]);
+        assert_eq!(placeholders(SVG), [("accent".to_string(), Some("#ff0".to_string()))]);
         assert!(f.families.iter().any(|(fam, _)| fam == "Anton"));
     }
 

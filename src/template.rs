@@ -163,7 +163,19 @@ pub struct Template {
 impl Template {
     /// Loads a template folder (every `*.svg` and `*.svgz` in it is a variant) or a single SVG file.
     pub fn load(path: impl AsRef<Path>, fonts: &Fonts) -> Result<Template> {
-        let path = path.as_ref();
+        Template::load_with(path.as_ref(), fonts, &|_| None)
+    }
+
+    /// [`Template::load`] with the placeholders that hold one value on every row
+    /// filled ahead (`constant(name)`: see [`crate::fill::substitute_constants`]), so
+    /// that the elements holding them count as static: drawn once into the cached
+    /// background and overlay layers instead of on every poster. The fingerprint
+    /// covers the filled text, so a change of those values renders everything again.
+    pub(crate) fn load_with(
+        path: &Path,
+        fonts: &Fonts,
+        constant: &dyn Fn(&str) -> Option<Option<String>>,
+    ) -> Result<Template> {
         let hint = "check `template` in the campaign (relative to the campaign file) or --template; `affiche templates` lists templates";
         let meta = std::fs::metadata(path).map_err(|e| Error::io_or_missing(path, e, hint))?;
         let mut manifest_text = String::new();
@@ -200,7 +212,7 @@ impl Template {
         let mut variants = Vec::new();
         let mut problems = Vec::new();
         for file in &files {
-            match load_variant(file, &folder, &manifest, fonts, &mut assets) {
+            match load_variant(file, &folder, &manifest, fonts, &mut assets, constant) {
                 Ok(v) => variants.push(v),
                 Err(e) => problems.extend(e.into_list()),
             }
@@ -342,6 +354,7 @@ fn load_variant(
     manifest: &Manifest,
     fonts: &Fonts,
     assets: &mut BTreeMap<String, Arc<Vec<u8>>>,
+    constant: &dyn Fn(&str) -> Option<Option<String>>,
 ) -> Result<Variant> {
     let err = |message: String| Error::Template {
         path: file.into(),
@@ -359,7 +372,8 @@ fn load_variant(
     }
     // Read and inflated here, once: slots, fills and checks all see this text.
     let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
-    let source = crate::caps::svg_text(bytes).map_err(err)?;
+    let original = crate::caps::svg_text(bytes).map_err(err)?;
+    let source = crate::fill::substitute_constants(&original, constant);
     let found = slot::find(&source, file, |name| manifest.fields.contains_key(name))?;
     // Every problem of the file at once, so a designer fixes them in one pass.
     let mut problems = Vec::new();
@@ -401,7 +415,8 @@ fn load_variant(
         width: 0.0,
         height: 0.0,
         texts: found.texts,
-        placeholders: found.placeholders,
+        // All of the designer's placeholders, those filled ahead included.
+        placeholders: slot::placeholders(&original),
         filters: Vec::new(),
         background: crate::layers::background(&source, &dynamic),
         overlays: crate::layers::overlays(&source, &dynamic),
