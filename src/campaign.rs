@@ -78,6 +78,12 @@ impl CampaignFile {
         for p in file.fonts.iter_mut().flatten() {
             *p = tidy(&base.join(&*p));
         }
+        // Unset, fonts come from `fonts/` in the working directory; a `fonts/` folder beside the
+        // campaign is what its author meant, wherever the command runs from.
+        let beside = tidy(&base.join("fonts"));
+        if file.fonts.is_none() && beside.is_dir() {
+            file.fonts = Some(vec![beside]);
+        }
         Ok(file)
     }
 
@@ -304,6 +310,32 @@ mod tests {
         assert_eq!(c.presets[0].name, "x-post");
         assert_eq!(c.fields["name"], "{prenom} {nom}");
         assert_eq!(c.name, DEFAULT_NAME);
+    }
+
+    #[test]
+    fn a_fonts_folder_beside_the_campaign_is_the_default_and_flags_or_keys_replace_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        // The template in a folder of its own, whose `fonts/` would join the list.
+        std::fs::write(&path, "template = \"tpl/t.svg\"\ndata = \"d.csv\"\n").unwrap();
+        let fonts = |file: CampaignFile| Campaign::resolve(file, &path).unwrap().fonts;
+        assert_eq!(
+            fonts(CampaignFile::load(&path).unwrap()),
+            [PathBuf::from("fonts")],
+            "none beside: the working directory's"
+        );
+        std::fs::create_dir(dir.path().join("fonts")).unwrap();
+        assert_eq!(fonts(CampaignFile::load(&path).unwrap()), [dir.path().join("fonts")]);
+        let flags = CampaignFile {
+            fonts: Some(vec!["mine".into()]),
+            ..Default::default()
+        };
+        assert_eq!(
+            fonts(CampaignFile::load(&path).unwrap().overridden_by(flags)),
+            [PathBuf::from("mine")]
+        );
+        std::fs::write(&path, "template = \"tpl/t.svg\"\ndata = \"d.csv\"\nfonts = [\"f\"]\n").unwrap();
+        assert_eq!(fonts(CampaignFile::load(&path).unwrap()), [dir.path().join("f")]);
     }
 
     #[test]

@@ -1070,3 +1070,23 @@ fn a_read_only_output_folder_stops_the_batch_with_exit_2() {
     );
     assert_eq!(files(&out), set(&[".affiche-state", ".affiche.lock"]));
 }
+
+#[test]
+fn the_sample_renders_the_same_from_any_working_directory() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(1));
+    let (here, there) = (t.path().join("here"), t.path().join("there"));
+    render_sample(&data, &here, &["x-post"], &[]).expect(0);
+    // Elsewhere, the campaign's relative paths (template, photos, fonts) still resolve against it.
+    let campaign = root().join("samples/campaign.toml");
+    #[rustfmt::skip]
+    let run = Command::new(env!("CARGO_BIN_EXE_affiche"))
+        .args(["render", s(&campaign), "--data", s(&data), "--out", s(&there), "--preset", "x-post"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let (a, b) = (pngs(&here), pngs(&there));
+    assert_eq!(a.len(), 1);
+    assert_eq!(a, b, "the same poster, byte for byte");
+}
