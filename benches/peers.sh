@@ -65,6 +65,9 @@ EOF
 # timed TOOL CMD...: wall seconds and peak RSS (GNU time), and the load just before, in times.tsv
 timed() {
   local tool=$1; shift
+  # each tool starts with nothing left to write back: affiche ends with a syncfs, which would
+  # otherwise also wait for the test data written just before it (or a peer's outputs)
+  sync
   local load; load=$(uptime | sed 's/.*load average: //')
   echo "$tool: uptime before: $(uptime)"
   /usr/bin/time -f '%e %M' -o "$W/time.$tool" "$@" || echo "warning: $tool exited with status $?"
