@@ -15,9 +15,12 @@ fn main() -> std::process::ExitCode {
     // Freed pages go back to the kernel after 40 ms instead of 10: at 10 the batch page-faulted
     // its buffers in again (twice the system time, 10 % more wall time); mimalloc 3 keeps
     // them 1 s, and the six-preset batch peaked 40-60 MB higher (BENCHMARKS.md: session 10).
-    // SAFETY: sets an integer option; mimalloc reads options atomically.
-    unsafe {
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 40);
+    // A MIMALLOC_PURGE_DELAY set by the user wins.
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets an integer option; mimalloc reads options atomically.
+        unsafe {
+            libmimalloc_sys::mi_option_set(PURGE_DELAY, 40);
+        }
     }
     // No transparent huge pages: mimalloc asks for them, and each fault then zeroes
     // 2 MiB, most of it for buffers a poster frees again; 4 KiB pages gave less
