@@ -13,8 +13,8 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> std::process::ExitCode {
     // Freed pages go back to the kernel after 40 ms instead of 10: at 10 the batch page-faulted
-    // its buffers in again (twice the system time, 10 % more wall time); mimalloc 3 keeps
-    // them 1 s, and the six-preset batch peaked 40-60 MB higher (BENCHMARKS.md: session 10).
+    // its buffers in again (about twice the system time, up to 10 % more wall time); mimalloc 3 keeps
+    // them 1 s, and the six-preset batch peaked 30-50 MiB higher (BENCHMARKS.md: session 10).
     // A MIMALLOC_PURGE_DELAY set by the user wins.
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets an integer option; mimalloc reads options atomically.
