@@ -22,6 +22,7 @@ pub mod campaign;
 mod caps;
 mod confine;
 pub mod data;
+mod decode;
 pub mod delivery;
 mod disk;
 pub mod effects;
