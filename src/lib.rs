@@ -35,6 +35,7 @@ mod icc;
 pub mod init;
 mod jpeg;
 mod layers;
+mod line_break;
 mod measure;
 mod once_map;
 pub mod output;
