@@ -36,6 +36,7 @@ pub mod init;
 mod jpeg;
 mod layers;
 mod line_break;
+mod manifest;
 mod measure;
 mod once_map;
 pub mod output;

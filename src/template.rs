@@ -7,88 +7,19 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Deserialize;
-
 use crate::error::{Error, Result};
 use crate::fill;
 use crate::fonts::Fonts;
 use crate::slot::{self, PhotoSlot, TextSlot};
-use crate::text_fit::{Align, Case, VAlign};
-
-/// The manifest's name inside a template folder.
-pub const MANIFEST: &str = "template.toml";
 
 use crate::caps::MAX_SVG_BYTES;
+use crate::manifest::Manifest;
+pub use crate::manifest::{MANIFEST, SlotRules};
 
 /// Whether `path` names a template file: `.svg`, or gzip-compressed `.svgz`.
 pub fn is_svg_file(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("svg") || e.eq_ignore_ascii_case("svgz"))
-}
-
-/// Per-field rules from the manifest. Every key is optional.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SlotRules {
-    /// Largest font size in template units. Default: the `<text>` element's own font size.
-    pub max_size: Option<f32>,
-    /// Smallest font size before the value counts as overflowing. Default: 40% of `max_size`.
-    pub min_size: Option<f32>,
-    /// Lines the value may wrap to. Default: 1.
-    pub max_lines: usize,
-    /// Horizontal alignment in the box. Default: `center`.
-    pub align: Align,
-    /// Vertical alignment in the box. Default: `middle`.
-    pub valign: VAlign,
-    /// Case transform. Default: `none` (names are never re-cased unless asked).
-    pub case: Case,
-    /// Baseline-to-baseline distance as a multiple of the font size. Default: 1.1.
-    pub line_height: f32,
-    /// Extra space between letters, in em. Default: 0.
-    pub letter_spacing: f32,
-    /// An empty value is a row error. Default: true.
-    pub required: bool,
-    /// Fallback font families, in order, for characters the slot's own font lacks. Default: none
-    /// (any font in the font folders that has the character).
-    pub fonts: Vec<String>,
-    /// Photo effects applied in order after cropping (duotone, tint, halftone,
-    /// posterize, outline). Default: none.
-    pub effects: Vec<crate::effects::Effect>,
-    /// Photo fit: `cover` fills the frame (cropping), `contain` shows the whole photo. Default: `cover`.
-    pub fit: crate::photo::Fit,
-    /// Photo focus point (fractions of width and height) kept in view when cropping.
-    /// Default: none, the detected face (or the most detailed area).
-    pub focus: Option<[f32; 2]>,
-}
-
-impl Default for SlotRules {
-    fn default() -> Self {
-        SlotRules {
-            max_size: None,
-            min_size: None,
-            max_lines: 1,
-            align: Align::Center,
-            valign: VAlign::Middle,
-            case: Case::None,
-            line_height: 1.1,
-            letter_spacing: 0.0,
-            required: true,
-            fonts: Vec::new(),
-            effects: Vec::new(),
-            fit: crate::photo::Fit::Cover,
-            focus: None,
-        }
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Manifest {
-    name: Option<String>,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    fields: BTreeMap<String, SlotRules>,
 }
 
 /// One layout of a template (square, story, …): an SVG file and its slots.
@@ -178,28 +109,17 @@ impl Template {
     ) -> Result<Template> {
         let hint = "check `template` in the campaign (relative to the campaign file) or --template; `affiche templates` lists templates";
         let meta = std::fs::metadata(path).map_err(|e| Error::io_or_missing(path, e, hint))?;
-        let mut manifest_text = String::new();
-        let (folder, files, manifest) = if meta.is_dir() {
-            let manifest_path = path.join(MANIFEST);
-            let manifest = if manifest_path.is_file() {
-                manifest_text = std::fs::read_to_string(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
-                toml::from_str::<Manifest>(&manifest_text).map_err(|e| Error::Template {
-                    path: manifest_path.clone(),
-                    message: e.to_string(),
-                })?
-            } else {
-                Manifest::default()
-            };
+        let (folder, files, (manifest_text, manifest)) = if meta.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(path)
                 .map_err(|e| Error::io(path, e))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| is_svg_file(p))
                 .collect();
             files.sort();
-            (path.to_path_buf(), files, manifest)
+            (path.to_path_buf(), files, Manifest::read(path)?)
         } else {
             let folder = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-            (folder, vec![path.to_path_buf()], Manifest::default())
+            (folder, vec![path.to_path_buf()], (String::new(), Manifest::default()))
         };
         if files.is_empty() {
             return Err(Error::Template {
