@@ -97,6 +97,32 @@ pub(crate) fn sniff(data: &[u8]) -> Option<ImageFormat> {
     }
 }
 
+/// Largest file a template may reference, in bytes.
+const MAX_ASSET_BYTES: u64 = 32 << 20;
+
+/// Reads a file a template references, refusing anything outside its folder.
+pub(crate) fn read_asset(folder: &Path, href: &str) -> std::result::Result<Vec<u8>, String> {
+    let (_, bytes) = read(folder, href, "the template folder", MAX_ASSET_BYTES)
+        .map_err(|m| format!("<image href={href:?}>: {m}"))?;
+    // resvg decodes referenced images itself, without limits: check the size
+    // their header claims before it ever sees them.
+    let reader = image::ImageReader::new(std::io::Cursor::new(&bytes)).with_guessed_format();
+    if let Ok(reader) = reader
+        && reader.format().is_some()
+    {
+        let (w, h) = reader
+            .into_dimensions()
+            .map_err(|e| format!("<image href={href:?}>: unreadable image ({e})"))?;
+        let side = crate::photo::MAX_SIDE;
+        if w > side || h > side {
+            return Err(format!(
+                "<image href={href:?}>: {w}×{h} pixels is over the {side}-pixel limit"
+            ));
+        }
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +159,16 @@ mod tests {
                 resolve(dir.path(), "link.png", "f", 1 << 20).is_err(),
                 "a link leading out is refused"
             );
+        }
+    }
+
+    #[test]
+    fn assets_are_confined_to_the_template_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ok.png"), b"x").unwrap();
+        assert!(read_asset(dir.path(), "ok.png").is_ok());
+        for bad in ["../ok.png", "/etc/passwd", "file:///etc/passwd", "http://x/y.png", ""] {
+            assert!(read_asset(dir.path(), bad).is_err(), "{bad}");
         }
     }
 }

@@ -11,6 +11,9 @@ use crate::error::{Error, Result};
 use crate::fonts::split_families;
 use crate::text_fit::Frame;
 
+mod style;
+use style::{fitted_style, kept, style_attrs, style_value};
+
 const INKSCAPE_NS: &str = "http://www.inkscape.org/namespaces/inkscape";
 const XLINK_NS: &str = "http://www.w3.org/1999/xlink";
 
@@ -21,9 +24,6 @@ pub const MAX_DEPTH: usize = 256;
 
 /// Largest `data:` URI accepted in a template, in bytes.
 pub const MAX_DATA_URI: usize = 8 << 20;
-
-/// Largest file a template may reference, in bytes.
-const MAX_ASSET_BYTES: u64 = 32 << 20;
 
 /// A `<text>` element filled with a value and fitted into its box.
 #[derive(Debug, Clone)]
@@ -248,50 +248,6 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
     Ok(found)
 }
 
-/// The attributes of `node` as written in `source`, minus those named in `drop`
-/// and minus Inkscape/Sodipodi editor attributes, which need their namespace.
-fn kept(source: &str, node: &Node, drop: &[&str]) -> Vec<(String, String)> {
-    node.attributes()
-        .filter(|a| !drop.contains(&a.name()))
-        .filter(|a| matches!(a.namespace(), None | Some("http://www.w3.org/XML/1998/namespace")))
-        .map(|a| (a.name().to_string(), source[a.range()].to_string()))
-        .collect()
-}
-
-/// Properties the fitter sets itself, or that would move text out of its box.
-const FITTED: &[&str] = &[
-    "font-size",
-    "text-anchor",
-    "text-align",
-    "letter-spacing",
-    "line-height",
-    "shape-inside",
-    "shape-padding",
-    "shape-margin",
-    "inline-size",
-    "white-space",
-];
-
-fn fitted_style(style: &str) -> String {
-    style
-        .split(';')
-        .filter(|d| d.split_once(':').is_some_and(|(k, _)| !FITTED.contains(&k.trim())))
-        .collect::<Vec<_>>()
-        .join(";")
-}
-
-/// Only the attributes that styling inherits through (no geometry, no clipping).
-fn style_attrs(source: &str, node: &Node) -> String {
-    node.attributes()
-        .filter(|a| a.namespace().is_none())
-        .filter(|a| {
-            a.name() == "style" || a.name() == "class" || a.name().starts_with("font") || a.name().contains("spacing")
-        })
-        .map(|a| &source[a.range()])
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn rect_frame(node: &Node) -> std::result::Result<Frame, String> {
     let get = |name: &str| -> std::result::Result<f32, String> {
         node.attribute(name).map_or(Ok(0.0), |v| {
@@ -314,14 +270,6 @@ fn number(v: &str) -> std::result::Result<f32, std::num::ParseFloatError> {
     v.trim().trim_end_matches("px").trim().parse()
 }
 
-/// The value of one property in a `style="a:b;c:d"` attribute.
-pub(crate) fn style_value<'a>(style: Option<&'a str>, key: &str) -> Option<&'a str> {
-    style?.split(';').find_map(|decl| {
-        let (k, v) = decl.split_once(':')?;
-        (k.trim() == key).then(|| v.trim())
-    })
-}
-
 /// Every `{{column}}` / `{{column|default}}` in the source, first occurrence first.
 pub(crate) fn placeholders(source: &str) -> Vec<(String, Option<String>)> {
     let mut out: Vec<(String, Option<String>)> = Vec::new();
@@ -339,29 +287,6 @@ pub(crate) fn placeholders(source: &str) -> Vec<(String, Option<String>)> {
         rest = &rest[start + 2 + len + 2..];
     }
     out
-}
-
-/// Reads a file a template references, refusing anything outside its folder.
-pub(crate) fn read_asset(folder: &Path, href: &str) -> std::result::Result<Vec<u8>, String> {
-    let (_, bytes) = crate::confine::read(folder, href, "the template folder", MAX_ASSET_BYTES)
-        .map_err(|m| format!("<image href={href:?}>: {m}"))?;
-    // resvg decodes referenced images itself, without limits: check the size
-    // their header claims before it ever sees them.
-    let reader = image::ImageReader::new(std::io::Cursor::new(&bytes)).with_guessed_format();
-    if let Ok(reader) = reader
-        && reader.format().is_some()
-    {
-        let (w, h) = reader
-            .into_dimensions()
-            .map_err(|e| format!("<image href={href:?}>: unreadable image ({e})"))?;
-        let side = crate::photo::MAX_SIDE;
-        if w > side || h > side {
-            return Err(format!(
-                "<image href={href:?}>: {w}×{h} pixels is over the {side}-pixel limit"
-            ));
-        }
-    }
-    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -442,15 +367,5 @@ mod tests {
             "<g/>".repeat(MAX_NODES as usize)
         );
         assert!(find(&flood, Path::new("t.svg"), |_| false).is_err());
-    }
-
-    #[test]
-    fn assets_are_confined_to_the_template_folder() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("ok.png"), b"x").unwrap();
-        assert!(read_asset(dir.path(), "ok.png").is_ok());
-        for bad in ["../ok.png", "/etc/passwd", "file:///etc/passwd", "http://x/y.png", ""] {
-            assert!(read_asset(dir.path(), bad).is_err(), "{bad}");
-        }
     }
 }

@@ -310,7 +310,7 @@ fn load_variant(
     }
     for href in &found.hrefs {
         if !assets.contains_key(href) {
-            match slot::read_asset(folder, href) {
+            match crate::confine::read_asset(folder, href) {
                 Ok(bytes) => {
                     assets.insert(href.clone(), Arc::new(bytes));
                 }
