@@ -95,7 +95,7 @@ impl Batch {
         for (_, preset) in self.targets() {
             let v = &self.template.variants[self.variant_index(preset)];
             let Some(p) = preset else { continue };
-            let transform = render::cover(v, (p.width, p.height));
+            let transform = crate::canvas::cover(v, (p.width, p.height));
             if let Err((filter, message)) = crate::caps::check_filters(&v.filters, transform, (p.width, p.height)) {
                 problems.push(Error::Filter {
                     path: v.path.clone(),

@@ -13,7 +13,7 @@ use crate::batch::Batch;
 use crate::data::Row;
 use crate::error::{Error, Result};
 use crate::preset::Preset;
-use crate::render::{self, Record};
+use crate::render::Record;
 
 /// A photo file read but not decoded: (field, path, bytes).
 pub(crate) type PhotoFile = (String, PathBuf, Vec<u8>);
@@ -168,7 +168,7 @@ impl Batch {
         let mut out = Vec::new();
         for (_, preset) in targets {
             let v = &self.template.variants[self.variant_index(*preset)];
-            let (_, scale) = render::output_size(v, preset.map(|p| (p.width, p.height)));
+            let (_, scale) = crate::canvas::output_size(v, preset.map(|p| (p.width, p.height)));
             for slot in v.photos.iter().filter(|s| s.field == field) {
                 let frame = crate::placement::frame_pixels(slot, scale);
                 let zoom = record.photos.get(field).map_or(0.0, |photo| {

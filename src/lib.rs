@@ -19,6 +19,7 @@
 
 pub mod batch;
 pub mod campaign;
+mod canvas;
 mod caps;
 mod confine;
 pub mod data;

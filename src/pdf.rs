@@ -93,7 +93,7 @@ pub fn to_pdf(
     fonts: &Fonts,
 ) -> Result<PdfPoster> {
     let v = &template.variants[composed.variant];
-    let ((w, h), _) = crate::render::output_size(v, size);
+    let ((w, h), _) = crate::canvas::output_size(v, size);
     let boxes = page_boxes((w, h), options);
     let [bx0, by0, bx1, by1] = boxes.bleed;
     // Points per canvas unit, covering the bleed box; pixels at DPI for photos.

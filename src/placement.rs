@@ -85,7 +85,7 @@ pub(crate) fn frames(
     size: Option<(u32, u32)>,
 ) -> Frames {
     let v = &template.variants[composed.variant];
-    let (_, scale) = crate::render::output_size(v, size);
+    let (_, scale) = crate::canvas::output_size(v, size);
     prepare_photos(template, v, record, scale)
 }
 
@@ -93,7 +93,7 @@ pub(crate) fn frames(
 pub(crate) fn share_key(template: &Template, variant: usize, size: Option<(u32, u32)>) -> (usize, u32) {
     (
         variant,
-        crate::render::output_size(&template.variants[variant], size)
+        crate::canvas::output_size(&template.variants[variant], size)
             .1
             .to_bits(),
     )

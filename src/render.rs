@@ -12,7 +12,7 @@ use crate::face;
 use crate::fill::{self, TextFill};
 use crate::fonts::Fonts;
 use crate::placement::Frames;
-use crate::template::{Template, Variant};
+use crate::template::Template;
 use crate::text_fit::Frame;
 use crate::typeset;
 pub use crate::typeset::{Overflow, TextReport};
@@ -153,7 +153,7 @@ pub(crate) fn rasterize_with(
     frames: Option<&Frames>,
 ) -> Result<Poster> {
     let v = &template.variants[composed.variant];
-    let ((w, h), _) = output_size(v, size);
+    let ((w, h), _) = crate::canvas::output_size(v, size);
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
         let message = format!("{w}×{h} is over the {MAX_PIXELS}-pixel limit");
         return Err(Error::Render {
@@ -161,10 +161,10 @@ pub(crate) fn rasterize_with(
             message,
         });
     }
-    let transform = cover(v, (w, h));
+    let transform = crate::canvas::cover(v, (w, h));
     let (scale, ox, oy) = (transform.sx, transform.tx, transform.ty);
     let mut warnings = composed.warnings.clone();
-    warnings.extend(cropped_slots(v, scale, ox, oy, w, h));
+    warnings.extend(crate::canvas::cropped_slots(v, transform, (w, h)));
     let mut boxes: Vec<(String, [f32; 4])> = composed
         .inks
         .iter()
@@ -270,20 +270,7 @@ pub(crate) fn rasterize_with(
         }
     });
     drop(tree);
-    // Demultiply in place: no second canvas-sized buffer.
-    let mut data = pixmap.take();
-    // Opaque pixels (most of a poster) are the same either way: whole opaque runs are skipped
-    // by one vectorised test instead of a branch per pixel.
-    for run in data.chunks_mut(64).filter(|run| !crate::window::opaque(run)) {
-        for px in run.chunks_exact_mut(4).filter(|px| px[3] != 255) {
-            let c = tiny_skia::PremultipliedColorU8::from_rgba(px[0], px[1], px[2], px[3]).map_or([0; 4], |c| {
-                let c = c.demultiply();
-                [c.red(), c.green(), c.blue(), c.alpha()]
-            });
-            px.copy_from_slice(&c);
-        }
-    }
-    let image = RgbaImage::from_raw(w, h, data).expect("w×h×4 bytes");
+    let image = crate::canvas::into_image(pixmap);
     Ok(Poster {
         image,
         variant: v.name.clone(),
@@ -291,13 +278,6 @@ pub(crate) fn rasterize_with(
         warnings,
         boxes,
     })
-}
-
-/// Where the variant's canvas goes on a `w`×`h` output: scaled to cover it, centred.
-pub(crate) fn cover(v: &Variant, (w, h): (u32, u32)) -> tiny_skia::Transform {
-    let scale = (w as f32 / v.width).max(h as f32 / v.height);
-    let (ox, oy) = ((w as f32 - v.width * scale) / 2.0, (h as f32 - v.height * scale) / 2.0);
-    tiny_skia::Transform::from_row(scale, 0.0, 0.0, scale, ox, oy)
 }
 
 /// Renders one poster: [`compose`] then [`rasterize`], with the variant whose
@@ -357,35 +337,6 @@ pub fn text_ink(template: &Template, composed: &Composed, fonts: &Fonts) -> Resu
         }
     }
     Ok(out)
-}
-
-/// The output size for `size` (the variant's own size when `None`) and the
-/// cover scale from the variant's canvas to it.
-pub(crate) fn output_size(v: &Variant, size: Option<(u32, u32)>) -> ((u32, u32), f32) {
-    let (w, h) = size.unwrap_or((v.width.ceil() as u32, v.height.ceil() as u32));
-    ((w, h), (w as f32 / v.width).max(h as f32 / v.height))
-}
-
-/// Slots that a cover crop pushes partly outside the output.
-fn cropped_slots(v: &Variant, scale: f32, ox: f32, oy: f32, w: u32, h: u32) -> Vec<String> {
-    let frames = v
-        .texts
-        .iter()
-        .map(|s| (&s.field, s.canvas))
-        .chain(v.photos.iter().map(|s| (&s.field, s.canvas)));
-    frames
-        .filter(|(_, f)| {
-            let (x0, y0) = (f.x * scale + ox, f.y * scale + oy);
-            let (x1, y1) = (x0 + f.width * scale, y0 + f.height * scale);
-            x0 < -0.5 || y0 < -0.5 || x1 > w as f32 + 0.5 || y1 > h as f32 + 0.5
-        })
-        .map(|(field, _)| {
-            format!(
-                "{field}: the {w}×{h} crop of variant {:?} cuts into this slot; add a variant with this aspect ratio",
-                v.name
-            )
-        })
-        .collect()
 }
 
 #[cfg(test)]
