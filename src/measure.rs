@@ -2,7 +2,7 @@
 //! finding which fonts draw a value's characters. Measurements are kept by the
 //! measuring document: the same value in the same slot style on several variants
 //! (the sample's six presets are five variants) is laid out once per row, not once
-//! per variant.
+//! per variant. And where a composed poster's text ink lands ([`text_ink`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -14,8 +14,8 @@ use crate::error::{Error, Result};
 use crate::fill;
 use crate::fonts::Fonts;
 use crate::slot::TextSlot;
-use crate::template::{SlotRules, Variant};
-use crate::text_fit::{Ink, REF_SIZE};
+use crate::template::{SlotRules, Template, Variant};
+use crate::text_fit::{Frame, Ink, REF_SIZE};
 
 /// Lines measured at [`REF_SIZE`], and how the whole value's characters are covered.
 #[derive(Debug)]
@@ -178,6 +178,43 @@ impl Cache {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Arc<Measured>>> {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Where each text slot's ink really lands, from the same usvg tree that is
+/// drawn: `(field, box, ink)` in template canvas units. Lets a caller (and the
+/// tests) prove that nothing is drawn outside a text box.
+pub fn text_ink(
+    template: &Template,
+    composed: &crate::render::Composed,
+    fonts: &Fonts,
+) -> Result<Vec<(String, Frame, Frame)>> {
+    let v = &template.variants[composed.variant];
+    crate::caps::check_extents(&composed.svg).map_err(|message| Error::Template {
+        path: v.path.clone(),
+        message,
+    })?;
+    let tree =
+        usvg::Tree::from_str(&composed.svg, &fonts.usvg_options(&template.fallbacks)).map_err(|e| Error::Template {
+            path: v.path.clone(),
+            message: e.to_string(),
+        })?;
+    let mut out = Vec::new();
+    for slot in &v.texts {
+        if let Some(usvg::Node::Text(t)) = tree.node_by_id(&format!("affiche-text-{}", slot.field)) {
+            let b = t.flattened().abs_stroke_bounding_box();
+            out.push((
+                slot.field.clone(),
+                slot.canvas,
+                Frame {
+                    x: b.x(),
+                    y: b.y(),
+                    width: b.width(),
+                    height: b.height(),
+                },
+            ));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::face;
 use crate::fill::{self, TextFill};
 use crate::fonts::Fonts;
+pub use crate::measure::text_ink;
 use crate::placement::Frames;
 use crate::template::Template;
 use crate::text_fit::Frame;
@@ -304,39 +305,6 @@ pub fn render(
     let variant = size.map_or(0, |(w, h)| template.variant_index_for(w, h));
     let composed = compose(template, variant, record, options, fonts)?;
     rasterize(template, &composed, record, size, fonts)
-}
-
-/// Where each text slot's ink really lands, from the same usvg tree that is
-/// drawn: `(field, box, ink)` in template canvas units. Lets a caller (and the
-/// tests) prove that nothing is drawn outside a text box.
-pub fn text_ink(template: &Template, composed: &Composed, fonts: &Fonts) -> Result<Vec<(String, Frame, Frame)>> {
-    let v = &template.variants[composed.variant];
-    crate::caps::check_extents(&composed.svg).map_err(|message| Error::Template {
-        path: v.path.clone(),
-        message,
-    })?;
-    let tree =
-        usvg::Tree::from_str(&composed.svg, &fonts.usvg_options(&template.fallbacks)).map_err(|e| Error::Template {
-            path: v.path.clone(),
-            message: e.to_string(),
-        })?;
-    let mut out = Vec::new();
-    for slot in &v.texts {
-        if let Some(usvg::Node::Text(t)) = tree.node_by_id(&format!("affiche-text-{}", slot.field)) {
-            let b = t.flattened().abs_stroke_bounding_box();
-            out.push((
-                slot.field.clone(),
-                slot.canvas,
-                Frame {
-                    x: b.x(),
-                    y: b.y(),
-                    width: b.width(),
-                    height: b.height(),
-                },
-            ));
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
