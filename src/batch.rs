@@ -156,9 +156,7 @@ impl Batch {
             .or(values.get("name"))
             .cloned()
             .unwrap_or_else(|| format!("row-{}", row.number));
-        let hash = blake3::hash(output::slug(&key).as_bytes());
-        let n64 = u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 bytes"));
-        (n64 % n as u64) as usize + 1
+        crate::shard::of(&output::slug(&key), n)
     }
 
     /// Sizes to render: each preset, or the template's own size.

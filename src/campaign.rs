@@ -40,7 +40,8 @@ pub struct CampaignFile {
     pub crop_marks: Option<bool>,
     /// JPEG and lossy WebP quality. Default: 90.
     pub quality: Option<u8>,
-    /// Font folders. Default: `fonts` (and the template folder's own `fonts/`).
+    /// Font folders. Default: `fonts/` beside the campaign file when it has one, else `fonts`
+    /// in the working directory (and the template folder's own `fonts/` either way).
     pub fonts: Option<Vec<PathBuf>>,
     /// Text that cannot fit: `error`, `truncate` or `warn`. Default: `error`.
     pub overflow: Option<Overflow>,
@@ -78,12 +79,6 @@ impl CampaignFile {
         for p in file.fonts.iter_mut().flatten() {
             *p = tidy(&base.join(&*p));
         }
-        // Unset, fonts come from `fonts/` in the working directory; a `fonts/` folder beside the
-        // campaign is what its author meant, wherever the command runs from.
-        let beside = tidy(&base.join("fonts"));
-        if file.fonts.is_none() && beside.is_dir() {
-            file.fonts = Some(vec![beside]);
-        }
         Ok(file)
     }
 
@@ -119,20 +114,6 @@ impl CampaignFile {
         };
         self
     }
-}
-
-/// `"2/8"` → `(2, 8)`, with 1 ≤ I ≤ N.
-fn parse_shard(text: &str) -> std::result::Result<(usize, usize), String> {
-    let bad = || format!("shard {text:?} is not I/N with 1 ≤ I ≤ N (e.g. 2/8)");
-    let (i, n) = text.split_once('/').ok_or_else(bad)?;
-    let (i, n) = (
-        i.trim().parse::<usize>().map_err(|_| bad())?,
-        n.trim().parse::<usize>().map_err(|_| bad())?,
-    );
-    if i == 0 || i > n {
-        return Err(bad());
-    }
-    Ok((i, n))
 }
 
 /// `samples/../out` → `out`: lexical, so messages show the paths people expect.
@@ -225,7 +206,16 @@ impl Campaign {
         if !(0.0..=50.0).contains(&bleed_mm) {
             return Err(err(format!("bleed = {bleed_mm} mm: give 0 to 50 (3 is usual)")));
         }
-        let mut fonts = file.fonts.unwrap_or_else(|| vec![PathBuf::from("fonts")]);
+        // Unset, fonts come from a `fonts/` folder beside the campaign file (what its author
+        // meant, wherever the command runs from), else from the working directory's.
+        let mut fonts = file.fonts.unwrap_or_else(|| {
+            let beside = tidy(&origin.parent().unwrap_or(Path::new("")).join("fonts"));
+            vec![if beside.is_dir() {
+                beside
+            } else {
+                PathBuf::from("fonts")
+            }]
+        });
         let own = if template.is_dir() {
             template.join("fonts")
         } else {
@@ -234,25 +224,8 @@ impl Campaign {
         if own.is_dir() && !fonts.contains(&own) {
             fonts.push(own);
         }
-        if let Some(MaxKb { presets: budgets, .. }) = &file.max_kb {
-            let names: Vec<&str> = presets.iter().map(|p| p.name).collect();
-            let names = if names.is_empty() { vec!["template"] } else { names };
-            // A budget for a preset this run leaves out (the file's, when flags pick
-            // other presets) is unused; a name that is no preset at all is a mistake.
-            let known = |k: &str| names.contains(&k) || Preset::find(k).is_ok();
-            if let Some(unknown) = budgets.keys().find(|k| !known(k)) {
-                let listed = names.join(", ");
-                return Err(err(format!(
-                    "max_kb (--max-kb) names {unknown:?}, which is not a preset (see `affiche presets`); this campaign renders {listed}"
-                )));
-            }
-        }
-        if file
-            .max_kb
-            .as_ref()
-            .is_some_and(|m| m.all == Some(0) || m.presets.values().any(|kb| *kb == 0))
-        {
-            return Err(err("max_kb must be at least 1 (kB)".into()));
+        if let Some(max_kb) = &file.max_kb {
+            max_kb.check(&presets).map_err(err)?;
         }
         Ok(Campaign {
             origin: origin.to_path_buf(),
@@ -274,7 +247,12 @@ impl Campaign {
             fonts,
             system_fonts: file.system_fonts.unwrap_or(false),
             overflow: file.overflow.unwrap_or_default(),
-            shard: file.shard.as_deref().map(parse_shard).transpose().map_err(err)?,
+            shard: file
+                .shard
+                .as_deref()
+                .map(crate::shard::parse)
+                .transpose()
+                .map_err(err)?,
             fields: file.fields,
             delivery: Delivery {
                 max_kb: file.max_kb,
@@ -392,14 +370,6 @@ mod tests {
         let c = Campaign::resolve(CampaignFile::load(&path).unwrap().overridden_by(flags), &path).unwrap();
         assert_eq!(c.delivery.budget_for("x-post"), Some(200_000));
         assert_eq!(c.delivery.budget_for("instagram-story"), Some(300_000));
-    }
-
-    #[test]
-    fn shards_parse_and_reject_nonsense() {
-        assert_eq!(parse_shard("2/8"), Ok((2, 8)));
-        for bad in ["0/3", "4/3", "1", "a/b", "1/0"] {
-            assert!(parse_shard(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

@@ -66,6 +66,26 @@ impl MaxKb {
         self
     }
 
+    /// Whether these budgets suit a campaign rendering `presets` (none: the
+    /// template's own size, named `template`): every budget at least 1 kB, every
+    /// name a preset. A budget for a preset this run leaves out (the file's, when
+    /// flags pick other presets) is unused, not wrong.
+    pub(crate) fn check(&self, presets: &[crate::preset::Preset]) -> Result<(), String> {
+        let names: Vec<&str> = presets.iter().map(|p| p.name).collect();
+        let names = if names.is_empty() { vec!["template"] } else { names };
+        let known = |k: &str| names.contains(&k) || crate::preset::Preset::find(k).is_ok();
+        if let Some(unknown) = self.presets.keys().find(|k| !known(k)) {
+            let listed = names.join(", ");
+            return Err(format!(
+                "max_kb (--max-kb) names {unknown:?}, which is not a preset (see `affiche presets`); this campaign renders {listed}"
+            ));
+        }
+        if self.all == Some(0) || self.presets.values().any(|kb| *kb == 0) {
+            return Err("max_kb must be at least 1 (kB)".into());
+        }
+        Ok(())
+    }
+
     /// The budget in kB for `preset`: its own, else the one for all.
     pub fn for_preset(&self, preset: &str) -> Option<u32> {
         self.presets.get(preset).copied().or(self.all)
@@ -275,6 +295,27 @@ mod tests {
         assert_eq!(one.budget_for("instagram-story"), Some(300_000));
         assert_eq!(one.budget_for("x-post"), None);
         assert_eq!(Delivery::default().budget_for("x-post"), None);
+    }
+
+    #[test]
+    fn budgets_name_presets_this_run_renders_or_knows_and_are_never_zero() {
+        let story = crate::preset::Preset::find("instagram-story").unwrap();
+        let named = |name: &str, kb| MaxKb {
+            all: None,
+            presets: [(name.to_string(), kb)].into(),
+        };
+        assert_eq!(named("instagram-story", 300).check(&[story]), Ok(()));
+        // Another preset's budget is unused by this run, not wrong.
+        assert_eq!(named("x-post", 300).check(&[story]), Ok(()));
+        assert_eq!(named("template", 300).check(&[]), Ok(()));
+        let e = named("instagram-stories", 300).check(&[story]).unwrap_err();
+        assert!(
+            e.contains("instagram-stories") && e.contains("renders instagram-story"),
+            "{e}"
+        );
+        assert!(named("template", 300).check(&[story]).is_err());
+        assert!(MaxKb::all(0).check(&[story]).unwrap_err().contains("at least 1"));
+        assert!(named("instagram-story", 0).check(&[story]).is_err());
     }
 
     #[test]

@@ -52,6 +52,7 @@ pub mod render;
 pub mod report;
 mod row;
 mod shadow;
+mod shard;
 pub mod sheet;
 pub mod slot;
 pub mod state;
