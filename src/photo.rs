@@ -1,11 +1,12 @@
-//! Candidate photos: decoded once per row (upright, RGBA, with memory limits),
-//! then cropped and resized to each slot's exact pixel frame.
-
-use std::io::Cursor;
+//! Candidate photos: decoded once per row (`photo/decode`: upright, RGBA, with memory
+//! limits), then cropped and resized to each slot's exact pixel frame.
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbaImage};
+use image::RgbaImage;
 use serde::Deserialize;
+
+mod decode;
+pub use decode::{MAX_ALLOC, MAX_FILE_BYTES, MAX_SIDE, decode, decode_for};
 
 /// How a photo fills its frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -18,58 +19,8 @@ pub enum Fit {
     Contain,
 }
 
-/// Largest width or height accepted from a photo file, in pixels.
-pub const MAX_SIDE: u32 = 20_000;
-/// Largest decoding allocation, in bytes: a decompression bomb is refused, not decoded.
-pub const MAX_ALLOC: u64 = 512 << 20;
-
-/// Largest photo file read, in bytes (a 20-megapixel JPEG is 5–15 MB).
-pub const MAX_FILE_BYTES: u64 = 256 << 20;
-
 /// Upscaling beyond this factor is reported as a low-resolution photo.
 const UPSCALE_WARNING: f32 = 1.5;
-
-/// Decodes a JPEG, PNG or WebP photo at full size, applies its EXIF
-/// orientation and colour profile and returns RGBA pixels in sRGB. Errors are
-/// plain messages: the caller knows the file and row.
-pub fn decode(bytes: &[u8]) -> Result<RgbaImage, String> {
-    decode_for(bytes, None).map(|(image, _)| image)
-}
-
-/// Like [`decode`], but a JPEG much larger than `need` (the largest frame it
-/// will fill, in upright pixels) is decoded at 1/2, 1/4 or 1/8 scale in the
-/// DCT. Returns the image and that scale (1.0 for a full decode).
-pub fn decode_for(bytes: &[u8], need: Option<(u32, u32)>) -> Result<(RgbaImage, f32), String> {
-    match image::guess_format(bytes) {
-        Ok(ImageFormat::Jpeg) => match crate::jpeg::decode(bytes, need)? {
-            Some(scaled) => Ok(scaled),
-            None => decode_other(bytes).map(|image| (image, 1.0)),
-        },
-        Ok(ImageFormat::Png | ImageFormat::WebP) => decode_other(bytes).map(|image| (image, 1.0)),
-        _ => Err("not a JPEG, PNG or WebP file".into()),
-    }
-}
-
-fn decode_other(bytes: &[u8]) -> Result<RgbaImage, String> {
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
-    let orientation = decoder.orientation().map_err(|e| e.to_string())?;
-    let icc = decoder.icc_profile().ok().flatten();
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
-    img.apply_orientation(orientation);
-    let mut rgba = img.into_rgba8();
-    if let Some(icc) = icc {
-        crate::icc::rgba_to_srgb(&icc, &mut rgba);
-    }
-    Ok(rgba)
-}
 
 /// A photo fitted to one frame, with what a reviewer should know about it.
 #[derive(Debug, Clone)]
@@ -394,18 +345,5 @@ mod tests {
         let p = prepare(&halves(100, 100), 400, 400, Fit::Cover, focus(0.5, 0.5));
         assert_eq!(p.warnings.len(), 1);
         assert!(p.warnings[0].contains("4.0×"), "{:?}", p.warnings);
-    }
-
-    #[test]
-    fn decode_applies_exif_orientation_and_rejects_garbage() {
-        assert!(decode(b"definitely not an image").is_err());
-        // A 2×1 PNG (red, blue): no orientation, so it stays 2×1.
-        let mut png = Vec::new();
-        halves(2, 1)
-            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
-            .unwrap();
-        let img = decode(&png).unwrap();
-        assert_eq!(img.dimensions(), (2, 1));
-        assert!(decode(&png[..png.len() / 2]).is_err(), "truncated file is an error");
     }
 }
