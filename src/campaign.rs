@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::confine::tidy;
 use crate::delivery::{Delivery, MaxKb};
 use crate::error::{Error, Result};
 use crate::output::{Encoding, Format};
@@ -113,28 +114,6 @@ impl CampaignFile {
             (ours, theirs) => theirs.or(ours),
         };
         self
-    }
-}
-
-/// `samples/../out` → `out`: lexical, so messages show the paths people expect.
-/// A `..` after a symlink could point elsewhere, but campaign paths are the user's own.
-fn tidy(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir
-                if matches!(out.components().next_back(), Some(std::path::Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    if out.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        out
     }
 }
 
@@ -370,13 +349,6 @@ mod tests {
         let c = Campaign::resolve(CampaignFile::load(&path).unwrap().overridden_by(flags), &path).unwrap();
         assert_eq!(c.delivery.budget_for("x-post"), Some(200_000));
         assert_eq!(c.delivery.budget_for("instagram-story"), Some(300_000));
-    }
-
-    #[test]
-    fn tidy_removes_dot_dot_after_a_folder_only() {
-        assert_eq!(tidy(Path::new("samples/../out")), PathBuf::from("out"));
-        assert_eq!(tidy(Path::new("../x/./y")), PathBuf::from("../x/y"));
-        assert_eq!(tidy(Path::new("a/..")), PathBuf::from("."));
     }
 
     #[test]

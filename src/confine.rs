@@ -3,6 +3,7 @@
 //! no absolute path, no `..`, no URL, no link leading out, regular files only
 //! (never a FIFO or a device), and a size cap, all checked before reading.
 //! usvg itself reads nothing: its resolver serves only what was read here.
+//! Campaign paths are tidied here too (`samples/../out` → `out`), lexically.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -123,6 +124,26 @@ pub(crate) fn read_asset(folder: &Path, href: &str) -> std::result::Result<Vec<u
     Ok(bytes)
 }
 
+/// `samples/../out` → `out`: lexical, so messages show the paths people expect.
+/// A `..` after a symlink could point elsewhere, but campaign paths are the user's own.
+pub(crate) fn tidy(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +191,12 @@ mod tests {
         for bad in ["../ok.png", "/etc/passwd", "file:///etc/passwd", "http://x/y.png", ""] {
             assert!(read_asset(dir.path(), bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn tidy_removes_dot_dot_after_a_folder_only() {
+        assert_eq!(tidy(Path::new("samples/../out")), PathBuf::from("out"));
+        assert_eq!(tidy(Path::new("../x/./y")), PathBuf::from("../x/y"));
+        assert_eq!(tidy(Path::new("a/..")), PathBuf::from("."));
     }
 }
