@@ -91,7 +91,7 @@ impl Kind {
         }
     }
 
-    /// Every kind that applies to an entry, each once, in [`Kind::ALL`] order.
+    /// Every kind that applies to an entry, each once, in `Kind::ALL` order.
     pub fn of_entry(e: &Entry) -> Vec<Kind> {
         let mut found: Vec<Kind> = e.warnings.iter().map(|w| Kind::of_warning(w)).collect();
         if e.status == Status::Error {

@@ -1,7 +1,7 @@
 //! affiche fills SVG templates drawn in any editor with rows of a data file
 //! (names, constituencies, photos) and renders whole batches of posters.
 //!
-//! The library renders one poster in memory ([`render`]) or whole batches
+//! The library renders one poster in memory ([`render()`]) or whole batches
 //! ([`Batch`]); it never prints and never exits. See `ARCHITECTURE.md` for the
 //! pipeline.
 //!

@@ -204,7 +204,7 @@ struct Shown {
 
 /// A page on 127.0.0.1 showing the latest preview. It long-polls
 /// `/version?after=N`, which answers as soon as a render newer than N is shown
-/// (or after [`HOLD`] with the same one), and reloads the image when it changes:
+/// (or after `HOLD` with the same one), and reloads the image when it changes:
 /// a save shows up at once, with one request a second while nothing happens.
 pub struct Server {
     shown: Arc<(Mutex<Shown>, Condvar)>,

@@ -1,6 +1,6 @@
 //! Fitting a value into its text box: the largest size at which it fits within
 //! `max_lines`, with line breaks a typographer would choose for a name
-//! ([`crate::line_break`] proposes them and prices each).
+//! (`line_break` proposes them and prices each).
 //!
 //! Lines are measured by usvg itself (see [`crate::fill`]), at a reference size
 //! of 100 units: outlines scale linearly with the font size (usvg does not

@@ -141,7 +141,7 @@ fn header_text(cell: &Data) -> String {
 /// A cell as text, close to what the spreadsheet displays: integers without
 /// `.0`, at most 15 significant digits (as spreadsheets show), dates in ISO
 /// form (`2026-03-15`, with ` 18:30` when there is a time), booleans as
-/// `TRUE`/`FALSE`. XLSX number formats are applied by the caller ([`formatted`]),
+/// `TRUE`/`FALSE`. XLSX number formats are applied by the caller (`formatted`),
 /// which knows the cell's position.
 pub fn cell_text(cell: &Data) -> String {
     match cell {
