@@ -30,7 +30,7 @@ fn gallery_works_offline_in_a_real_browser() {
         Anouk VAN DER BRUGGEN-LEFORT,Nord (12e circonscription),hopper-square-large.jpg\n\
         Léa ROY,Paris,missing.jpg\n";
     std::fs::write(t.path().join("people.csv"), csv).unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_affiche"))
+    let run = Command::new(env!("CARGO_BIN_EXE_affiche"))
         .current_dir(root())
         .args(["render", "--template", "templates/hero", "--preset", "instagram-square"])
         .arg("--data")
@@ -39,9 +39,12 @@ fn gallery_works_offline_in_a_real_browser() {
         .arg(root().join("samples/photos"))
         .arg("--out")
         .arg(&out)
-        .status()
+        .output()
         .unwrap();
-    assert_eq!(status.code(), Some(1), "row 3 fails: its photo is missing");
+    // Captured, so the deliberate failure does not read as a broken test in `cargo test`.
+    let said = String::from_utf8_lossy(&run.stdout) + String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "row 3 fails: its photo is missing\n{said}");
+    assert!(said.contains("row 3") && said.contains("missing.jpg"), "{said}");
     let page = out.join("index.html");
     let url = format!("file://{}", page.display());
 

@@ -110,9 +110,14 @@ fn preview_writes_the_poster_the_batch_renders() {
             "--out",
             "batch",
         ])
-        .status()
+        .output()
         .unwrap();
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("batch/report.json")).unwrap()).unwrap();
     let row3 = report["entries"]
