@@ -9,7 +9,7 @@ use crate::template::Variant;
 
 /// Where the variant's canvas goes on a `w`×`h` output: scaled to cover it, centred.
 pub(crate) fn cover(v: &Variant, (w, h): (u32, u32)) -> tiny_skia::Transform {
-    let scale = (w as f32 / v.width).max(h as f32 / v.height);
+    let scale = cover_scale(v, (w, h));
     let (ox, oy) = ((w as f32 - v.width * scale) / 2.0, (h as f32 - v.height * scale) / 2.0);
     tiny_skia::Transform::from_row(scale, 0.0, 0.0, scale, ox, oy)
 }
@@ -18,7 +18,12 @@ pub(crate) fn cover(v: &Variant, (w, h): (u32, u32)) -> tiny_skia::Transform {
 /// cover scale from the variant's canvas to it.
 pub(crate) fn output_size(v: &Variant, size: Option<(u32, u32)>) -> ((u32, u32), f32) {
     let (w, h) = size.unwrap_or((v.width.ceil() as u32, v.height.ceil() as u32));
-    ((w, h), (w as f32 / v.width).max(h as f32 / v.height))
+    ((w, h), cover_scale(v, (w, h)))
+}
+
+/// Output pixels per canvas unit when the canvas covers a `w`×`h` output.
+fn cover_scale(v: &Variant, (w, h): (u32, u32)) -> f32 {
+    (w as f32 / v.width).max(h as f32 / v.height)
 }
 
 /// Slots that a cover crop pushes partly outside the output.
@@ -66,17 +71,10 @@ pub(crate) fn into_image(pixmap: tiny_skia::Pixmap) -> RgbaImage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Fonts, Template};
-
-    fn variants() -> Template {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let fonts = Fonts::from_dir(root.join("fonts")).unwrap();
-        Template::load(root.join("templates/hero"), &fonts).unwrap()
-    }
 
     #[test]
     fn the_canvas_covers_the_output_centred_and_the_crop_names_the_slots_it_cuts() {
-        let t = variants();
+        let (_, t) = crate::template::sample();
         let v = t
             .variants
             .iter()

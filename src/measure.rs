@@ -220,18 +220,10 @@ pub fn text_ink(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fonts::FontOptions;
-    use crate::template::Template;
 
     #[test]
     fn a_value_in_a_slot_styled_alike_on_every_variant_is_measured_once() {
-        let dir = |d: &str| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(d);
-        let fonts = Fonts::load(&FontOptions {
-            dirs: vec![dir("fonts")],
-            system: false,
-        })
-        .unwrap();
-        let template = Template::load(dir("templates/hero"), &fonts).unwrap();
+        let (fonts, template) = crate::template::sample();
         let full = "Marie-Éléonore DE LA TOUR";
         let values = BTreeMap::from([("name".to_string(), full.to_string())]);
         let lines = [full, "Marie-Éléonore", "DE LA TOUR"].map(String::from);

@@ -176,9 +176,7 @@ mod tests {
     /// photo frames: the shared frames give the very poster of preparing them afresh.
     #[test]
     fn outputs_of_one_variant_at_one_scale_share_their_frames() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let fonts = crate::Fonts::from_dir(root.join("fonts")).unwrap();
-        let template = Template::load(root.join("templates/hero"), &fonts).unwrap();
+        let (fonts, template) = crate::template::sample();
         let mut record = Record::from_values(1, [("name", "Zoé LE GOFF"), ("constituency", "Paris (1re)")]);
         let photo = RgbaImage::from_fn(80, 100, |x, y| image::Rgba([(x * 3) as u8, (y * 2) as u8, 90, 255]));
         record.photos.insert("photo".into(), Arc::new(photo));

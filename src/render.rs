@@ -313,9 +313,7 @@ mod tests {
 
     /// The sample template, its fonts and a record with a small gradient photo.
     fn hero(name: &str) -> (Fonts, Template, Record) {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let fonts = Fonts::from_dir(root.join("fonts")).unwrap();
-        let template = Template::load(root.join("templates/hero"), &fonts).unwrap();
+        let (fonts, template) = crate::template::sample();
         let mut record = Record::from_values(1, [("name", name), ("constituency", "Paris (1re circonscription)")]);
         let photo = image::RgbaImage::from_fn(40, 50, |x, y| image::Rgba([(x * 6) as u8, (y * 5) as u8, 90, 255]));
         record.photos.insert("photo".into(), Arc::new(photo));

@@ -347,3 +347,12 @@ fn load_variant(
         styles: found.styles,
     })
 }
+
+/// The sample template (`templates/hero`) with the repository's fonts, for unit tests.
+#[cfg(test)]
+pub(crate) fn sample() -> (Fonts, Template) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fonts = Fonts::from_dir(root.join("fonts")).unwrap();
+    let template = Template::load(root.join("templates/hero"), &fonts).unwrap();
+    (fonts, template)
+}
