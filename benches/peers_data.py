@@ -5,6 +5,7 @@
     peers_data.py svgs   W PRESET...       filled SVGs in W/ + W/jobs.txt ("w h svg stem" per poster)
     peers_data.py check  W ROWS PRESET...  verify every PNG; prints one warning per bad file
     peers_data.py report W                 table from W/times.tsv, also written to W/results.md
+    peers_data.py targets W                issue 6's targets from W/targets/ (benches/targets.sh)
 Run from the repository root.
 """
 import csv, glob, hashlib, html, json, math, os, re, subprocess, sys
@@ -189,6 +190,66 @@ def report(w):
     open(f"{w}/results.md", "w").write(text)
 
 
+def targets(w):
+    """Issue 6's targets, met or not, from the files benches/targets.sh leaves in W/targets."""
+    t = f"{w}/targets"
+
+    def runs(name):
+        rows = [l.split("\t") for l in open(f"{t}/{name}.tsv").read().splitlines()]
+        good = dict(l.split("\t") for l in open(f"{t}/{name}.good.tsv").read().splitlines())
+        return {r[0]: (int(r[1]), float(r[2]), int(r[3]), int(good.get(r[0], 0))) for r in rows}
+
+    lines = ["| target | measured | met? |", "| --- | --- | --- |"]
+
+    def row(target, measured, ok):
+        lines.append(f"| {target} | {measured} | {'**yes**' if ok else 'no'} |")
+
+    for name, label, goals in (("six", "six presets", (("resvg", 8), ("rsvg-convert", 10))),
+                               ("one", "one preset", (("resvg", 4),))):
+        r = runs(name)
+        posters, wall, rss, good = r["affiche"]
+        lines.append(f"| {label}: affiche | {posters} posters ({good} good) in {wall:.1f} s, "
+                     f"peak {rss / 1024:.0f} MiB ({rss * 1024 / 1e6:.0f} MB) | |")
+        for peer, goal in goals:
+            if peer not in r:
+                row(f"{label}: ≥ {goal}× the {peer} loop", f"{peer} not run", False)
+                continue
+            ratio = r[peer][1] / wall  # same posters: the ratio of throughputs is that of times
+            row(f"{label}: ≥ {goal}× the {peer} loop", f"{ratio:.2f}× ({peer}: {r[peer][1]:.1f} s, "
+                f"{r[peer][3]} good)", ratio >= goal and good == posters)
+        if name == "six":
+            row("peak RSS < 300 MB, six presets at 2 jobs", f"{rss * 1024 / 1e6:.0f} MB", rss * 1024 < 300e6)
+            entries = json.load(open(f"{t}/six.report.json"))["entries"]
+            per_row = {}
+            for e in entries:
+                per_row[e["row"]] = per_row.get(e["row"], 0) + e.get("decodes", 0)
+            twice = sum(1 for n in per_row.values() if n > 1)
+            lines.append(f"| several presets per row: one photo decode per row | {len(per_row)} rows × 6 presets: "
+                         f"{sum(per_row.values())} decodes; {twice} rows decoded again at full size for a face "
+                         f"| {'**yes**' if not twice else f'yes per preset; {twice} rows twice'} |")
+    jobs = {}
+    for l in open(f"{t}/jobs.tsv").read().splitlines():
+        j, wall = l.split("\t")[0], float(l.split("\t")[1].split()[0])
+        jobs.setdefault(j, []).append(wall)
+    if "1" in jobs and "2" in jobs:
+        one, two = (sum(jobs[j]) / len(jobs[j]) for j in ("1", "2"))
+        row("2 threads ≥ 1.8× the throughput of 1", f"{one / two:.2f}× (mean of {jobs['1']} s "
+            f"against {jobs['2']} s)", one / two >= 1.8)
+    a1_wall, a1_kb = open(f"{t}/a1.time").read().split()[-2:]
+    row("one A1 poster < 1.5 GB", f"{int(a1_kb) * 1024 / 1e9:.2f} GB in {float(a1_wall):.1f} s",
+        int(a1_kb) * 1024 < 1.5e9)
+    if os.path.exists(f"{t}/cpu.tsv"):
+        cpu = dict(l.split("\t") for l in open(f"{t}/cpu.tsv").read().splitlines())
+        outside = float(cpu.pop("outside"))
+        split = ", ".join(f"{k} {float(v):.1f} %" for k, v in cpu.items())
+        row("time outside raster + encode ≤ 25 %", f"{outside:.1f} % (CPU samples: {split})", outside <= 25)
+    else:
+        row("time outside raster + encode ≤ 25 %", "not measured (no perf)", False)
+    text = "\n".join(lines) + "\n"
+    print(text, end="")
+    open(f"{w}/targets.md", "w").write(text)
+
+
 if __name__ == "__main__":
     cmd, w, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
     if cmd == "gen":
@@ -199,5 +260,7 @@ if __name__ == "__main__":
         check(w, int(rest[0]), rest[1:])
     elif cmd == "report":
         report(w)
+    elif cmd == "targets":
+        targets(w)
     else:
         sys.exit(__doc__)

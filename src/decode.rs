@@ -55,6 +55,15 @@ impl Drop for FullSizeTurn {
     }
 }
 
+/// A row's photos decoded for its targets.
+pub(crate) struct Decoded {
+    pub(crate) record: Record,
+    /// Held while the record keeps a photo decoded again at full size.
+    pub(crate) turn: Option<FullSizeTurn>,
+    /// Photo decodes made: one per photo, plus one per photo decoded again at full size.
+    pub(crate) decodes: usize,
+}
+
 impl Batch {
     /// Reads the row's photo files, confined to the photo folder.
     pub(crate) fn photo_files(&self, row: usize, values: &BTreeMap<String, String>) -> Result<Vec<PhotoFile>> {
@@ -108,8 +117,9 @@ impl Batch {
         values: BTreeMap<String, String>,
         files: &[PhotoFile],
         targets: &[(String, Option<Preset>)],
-    ) -> Result<(Record, Option<FullSizeTurn>)> {
+    ) -> Result<Decoded> {
         let mut turn = None;
+        let mut decodes = 0;
         let mut record = Record {
             row,
             values,
@@ -126,6 +136,7 @@ impl Batch {
             let need = self.frames(&record, field, targets, |_, frame| frame);
             let need = need.into_iter().reduce(|a, b| (a.0.max(b.0), a.1.max(b.1)));
             let (image, scale) = crate::photo::decode_for(bytes, need).map_err(err)?;
+            decodes += 1;
             let faces = crate::face::find(&image);
             record.photos.insert(field.clone(), Arc::new(image));
             record.faces.insert(field.clone(), faces);
@@ -145,13 +156,14 @@ impl Batch {
                     turn = FullSizeTurn::take();
                 }
                 let full = crate::photo::decode(bytes).map_err(err)?;
+                decodes += 1;
                 if let (Some(scaled), Some(faces)) = (scaled, record.faces.get_mut(field)) {
                     crate::face::rescale(&mut faces.0, scaled, full.dimensions());
                 }
                 record.photos.insert(field.clone(), Arc::new(full));
             }
         }
-        Ok((record, turn))
+        Ok(Decoded { record, turn, decodes })
     }
 
     /// For every frame `field`'s photo fills among `targets`: `f(zoom, frame)`,
@@ -213,8 +225,8 @@ mod tests {
     }
 
     /// Row 1 of the sample campaign in facebook-link with `photo` as its photo: the record
-    /// `decode_for` makes of it, and whether it took the full-size turn.
-    fn decoded(photo: &[u8]) -> ((u32, u32), bool) {
+    /// `decode_for` makes of it, whether it took the full-size turn, and its decode count.
+    fn decoded(photo: &[u8]) -> ((u32, u32), bool, usize) {
         let dir = tempfile::tempdir().unwrap();
         let photos = dir.path().join("photos");
         std::fs::create_dir(&photos).unwrap();
@@ -230,12 +242,12 @@ mod tests {
         let row = &batch.table.rows[0];
         let values = batch.values(row).unwrap();
         let files = batch.photo_files(row.number, &values).unwrap();
-        let (record, turn) = batch.decode_for(row.number, values, &files, &batch.targets()).unwrap();
+        let Decoded { record, turn, decodes } = batch.decode_for(row.number, values, &files, &batch.targets()).unwrap();
         // While the row holds its turn, no other thread can take one.
         let taken = turn.is_some() && std::thread::scope(|s| s.spawn(|| FULL_SIZE.try_lock().is_err()).join().unwrap());
         // A row nested on this thread (rayon work stealing) does not wait for it.
         assert!(turn.is_none() || FullSizeTurn::take().is_none());
-        (record.photos["photo"].dimensions(), taken)
+        (record.photos["photo"].dimensions(), taken, decodes)
     }
 
     #[test]
@@ -244,11 +256,11 @@ mod tests {
         let portrait = image::open(root.join("samples/photos/hopper-square-large.jpg")).unwrap();
         // The portrait filling a 3072² photo: the half-size decode serves facebook-link's frame.
         let big = portrait.resize_exact(3072, 3072, image::imageops::FilterType::Triangle);
-        assert_eq!(decoded(&jpeg(&big.to_rgb8())), ((1536, 1536), false));
+        assert_eq!(decoded(&jpeg(&big.to_rgb8())), ((1536, 1536), false, 1));
         // Small in a wide grey field: the face zooms past the half-size decode's pixels.
         let mut field = image::RgbImage::from_pixel(3072, 3072, image::Rgb([128, 128, 128]));
         let small = portrait.resize_exact(640, 640, image::imageops::FilterType::Triangle);
         image::imageops::replace(&mut field, &small.to_rgb8(), 1216, 1216);
-        assert_eq!(decoded(&jpeg(&field)), ((3072, 3072), true));
+        assert_eq!(decoded(&jpeg(&field)), ((3072, 3072), true, 2));
     }
 }

@@ -45,7 +45,8 @@ impl Batch {
         );
         let values = self.values(data_row)?;
         let files = self.photo_files(row, &values)?;
-        let (record, _turn) = self.decode_for(row, values, &files, std::slice::from_ref(&target))?;
+        let decoded = self.decode_for(row, values, &files, std::slice::from_ref(&target))?;
+        let record = decoded.record;
         let options = RenderOptions {
             overflow: self.campaign.overflow,
         };

@@ -46,6 +46,12 @@ pub struct Entry {
     /// JPEG quality used when lowered to fit the `max_kb` budget.
     #[serde(default)]
     pub quality: Option<u8>,
+    /// Photo decodes made for this poster. A row's photos are decoded once, for its first
+    /// poster rendered, whatever its number of presets: one per photo, plus one for a photo
+    /// decoded again at full size because a face zooms past the scaled decode. 0 for the
+    /// row's other posters, and when skipped or failed before decoding.
+    #[serde(default)]
+    pub decodes: usize,
 }
 
 impl Entry {

@@ -208,9 +208,9 @@ impl Batch {
                     // Sized for every target of the row, pending or not, so that a resumed
                     // row decodes as a clean run does and writes the same bytes.
                     match self.decode_for(row.number, values.clone(), &files, targets) {
-                        Ok((r, turn)) => {
-                            _turn = turn;
-                            record.insert(r)
+                        Ok(decoded) => {
+                            (_turn, entry.decodes) = (decoded.turn, decoded.decodes);
+                            record.insert(decoded.record)
                         }
                         Err(e) => return fail(e),
                     }

@@ -741,6 +741,22 @@ fn a_rerun_renders_only_what_changed() {
 }
 
 #[test]
+fn a_row_decodes_its_photo_once_whatever_the_number_of_presets() {
+    let t = tempdir();
+    let data = write(t.path(), "people.csv", sample_rows(3));
+    let out = t.path().join("out");
+    let presets = ["x-post", "instagram-story", "facebook-link"];
+    render_sample(&data, &out, &presets, &[]).expect(0);
+    let decodes = |r: &Value| -> Vec<u64> { entries(r).iter().map(|e| e["decodes"].as_u64().unwrap()).collect() };
+    // One photo per row, small enough that no face needs a second, full-size decode: the
+    // row's first poster decodes it and the other two reuse it.
+    assert_eq!(decodes(&report(&out)), [1, 0, 0, 1, 0, 0, 1, 0, 0]);
+    // Unchanged on a rerun: nothing is decoded.
+    render_sample(&data, &out, &presets, &[]).expect(0);
+    assert_eq!(decodes(&report(&out)), [0; 9]);
+}
+
+#[test]
 fn output_is_the_same_bytes_whatever_the_jobs_and_row_order() {
     let t = tempdir();
     let rows = sample_rows(4);
