@@ -13,7 +13,7 @@ use jpeg_decoder::{Decoder, PixelFormat};
 /// Zoom past the smallest cover that a scaled decode still serves without
 /// upscaling. Face normalisation zooms in on small faces (1.0–3.2× past the
 /// cover on the sample and benchmark portraits, most under 1.5×); the row
-/// decodes again at full size when a face needs more (see `row.rs`). At 2,
+/// decodes again at full size when a face needs more (see `row_photos`). At 2,
 /// every 3000×4000 benchmark photo was decoded in full for the social
 /// frames; at 1.5, 32 of 40 are decoded at half size and 8 twice.
 pub const ZOOM_MARGIN: f32 = 1.5;

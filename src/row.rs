@@ -1,5 +1,5 @@
 //! One data row through every preset: values, photos (read and decoded once by
-//! [`crate::decode`]), outputs skipped when their inputs did not change, posters rendered and
+//! [`crate::row_photos`]), outputs skipped when their inputs did not change, posters rendered and
 //! written. Called by [`crate::batch`] from its worker threads.
 
 use std::collections::BTreeMap;
@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use crate::batch::Batch;
 use crate::campaign::Campaign;
 use crate::data::{self, Row, Table};
-use crate::decode::{FullSizeTurn, PhotoFile};
 use crate::delivery;
 use crate::error::{Error, Result};
 use crate::output;
@@ -16,6 +15,7 @@ use crate::placement::Frames;
 use crate::preset::Preset;
 use crate::render::{self, Composed, Record, RenderOptions};
 use crate::report::{Entry, Status};
+use crate::row_photos::{FullSizeTurn, PhotoFile};
 use crate::state::{self, State};
 
 /// A drawn poster: pixels, still to be encoded for delivery, or a finished PDF.
