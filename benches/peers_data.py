@@ -224,9 +224,13 @@ def targets(w):
             for e in entries:
                 per_row[e["row"]] = per_row.get(e["row"], 0) + e.get("decodes", 0)
             twice = sum(1 for n in per_row.values() if n > 1)
+            # The sample template has one photo slot: a scaled decode, and at most one full-size
+            # decode again for a face. More than 2 in a row would mean decoding per preset.
+            worst = max(per_row.values(), default=0)
+            verdict = "**yes**" if worst <= 1 else f"yes per preset; {twice} rows twice" if worst <= 2 else "no"
             lines.append(f"| several presets per row: one photo decode per row | {len(per_row)} rows × 6 presets: "
-                         f"{sum(per_row.values())} decodes; {twice} rows decoded again at full size for a face "
-                         f"| {'**yes**' if not twice else f'yes per preset; {twice} rows twice'} |")
+                         f"{sum(per_row.values())} decodes (at most {worst} in a row); {twice} rows decoded again "
+                         f"at full size for a face | {verdict} |")
     jobs = {}
     for l in open(f"{t}/jobs.tsv").read().splitlines():
         j, wall = l.split("\t")[0], float(l.split("\t")[1].split()[0])
