@@ -45,6 +45,7 @@ impl Batch {
         );
         let values = self.values(data_row)?;
         let files = self.photo_files(row, &values)?;
+        // `decoded` keeps its full-size turn, if any, until the record is dropped below.
         let decoded = self.decode_for(row, values, &files, std::slice::from_ref(&target))?;
         let record = decoded.record;
         let options = RenderOptions {
