@@ -31,8 +31,10 @@ fn main() {
         .unwrap_or(15);
     let fonts = Fonts::from_dir("fonts").unwrap();
     let template = Template::load("templates/hero", &fonts).unwrap();
+    // One per template, kept across iterations as a batch keeps its own.
+    let caches = affiche::Caches::default();
     let bytes = std::fs::read("samples/photos/hopper-square-large.jpg").unwrap();
-    let photo = affiche::photo::decode(&bytes).unwrap();
+    let photo = affiche::photos::decode(&bytes).unwrap();
     let mut record = Record::from_values(
         1,
         [
@@ -42,17 +44,17 @@ fn main() {
     );
     record.photos.insert("photo".into(), photo.clone().into());
     // As in a batch: faces are found once per row, not per preset.
-    record.faces.insert("photo".into(), affiche::face::find(&photo));
+    record.faces.insert("photo".into(), affiche::photos::find_faces(&photo));
     let (w, h) = (1080, 1350);
     let variant = template.variants.iter().position(|v| v.name == "portrait").unwrap();
-    let composed = affiche::compose(&template, variant, &record, &Default::default(), &fonts).unwrap();
-    let poster = affiche::rasterize(&template, &composed, &record, Some((w, h)), &fonts).unwrap();
+    let composed = affiche::compose(&template, variant, &record, &Default::default(), &fonts, &caches).unwrap();
+    let poster = affiche::rasterize(&template, &composed, &record, Some((w, h)), &fonts, &caches).unwrap();
 
     println!("stage (1080×1350, hero/portrait, {runs} runs)      median");
     let row = |name: &str, d: Duration| println!("{name:<44} {:>8.1} ms", d.as_secs_f64() * 1e3);
     row(
         "decode 1024×1024 JPEG",
-        median(runs, || drop(affiche::photo::decode(&bytes).unwrap())),
+        median(runs, || drop(affiche::photos::decode(&bytes).unwrap())),
     );
     // A 20-megapixel JPEG (3648×5472, a DSLR's size), made from the sample.
     let big = common::upscaled_jpeg(&bytes, 3648, 5472);
@@ -63,7 +65,7 @@ fn main() {
     ] {
         row(
             label,
-            median(runs.min(7), || drop(affiche::photo::decode_for(&big, need).unwrap())),
+            median(runs.min(7), || drop(affiche::photos::decode_for(&big, need).unwrap())),
         );
     }
     // Which decoder for a full-size decode: the two decoders alone, to RGB, nothing else.
@@ -80,12 +82,12 @@ fn main() {
         }),
     );
     // The prepared photo handed to resvg: PNG written, then read back as resvg's PNG path does.
-    let frame = affiche::photo::prepare(
+    let frame = affiche::photos::prepare(
         &photo,
         952,
         712,
-        affiche::photo::Fit::Cover,
-        affiche::photo::Placement::Focus {
+        affiche::photos::Fit::Cover,
+        affiche::photos::Placement::Focus {
             focus: [0.5, 0.4],
             zoom: 1.0,
         },
@@ -94,11 +96,11 @@ fn main() {
     for (label, encode) in [
         (
             "photo hand-off, PNG fast (952×712, write + read)",
-            affiche::output::encode_png_fast as fn(&_) -> _,
+            affiche::files::encode_png_fast as fn(&_) -> _,
         ),
         (
             "photo hand-off, PNG stored (952×712, write + read)",
-            affiche::output::encode_png_stored,
+            affiche::files::encode_png_stored,
         ),
     ] {
         row(
@@ -111,17 +113,17 @@ fn main() {
     }
     row(
         "find faces (rustface, on a 400 px copy)",
-        median(runs, || drop(affiche::face::find(&photo))),
+        median(runs, || drop(affiche::photos::find_faces(&photo))),
     );
     row(
         "prepare photo (crop + Lanczos3 to frame)",
         median(runs, || {
-            drop(affiche::photo::prepare(
+            drop(affiche::photos::prepare(
                 &photo,
                 952,
                 712,
-                affiche::photo::Fit::Cover,
-                affiche::photo::Placement::Focus {
+                affiche::photos::Fit::Cover,
+                affiche::photos::Placement::Focus {
                     focus: [0.5, 0.4],
                     zoom: 1.0,
                 },
@@ -133,7 +135,7 @@ fn main() {
         "photo effects (hero: outline + halftone, 952×712)",
         median(runs, || {
             let mut image = frame.clone();
-            affiche::effects::apply(&mut image, effects);
+            affiche::photos::apply_effects(&mut image, effects);
         }),
     );
     // Each effect alone, by the kind the manifest names it.
@@ -147,32 +149,32 @@ fn main() {
             &format!("  of which {kind}"),
             median(runs, || {
                 let mut image = frame.clone();
-                affiche::effects::apply(&mut image, std::slice::from_ref(e));
+                affiche::photos::apply_effects(&mut image, std::slice::from_ref(e));
             }),
         );
     }
     row(
         "compose (measure + fit 2 text slots, fill)",
         median(runs, || {
-            drop(affiche::compose(&template, variant, &record, &Default::default(), &fonts).unwrap())
+            drop(affiche::compose(&template, variant, &record, &Default::default(), &fonts, &caches).unwrap())
         }),
     );
     row(
         "rasterize (prepare + parse + render)",
         median(runs, || {
-            drop(affiche::rasterize(&template, &composed, &record, Some((w, h)), &fonts).unwrap())
+            drop(affiche::rasterize(&template, &composed, &record, Some((w, h)), &fonts, &caches).unwrap())
         }),
     );
     row(
         "encode PNG (fast)",
-        median(runs, || drop(affiche::output::encode_png_fast(&poster.image))),
+        median(runs, || drop(affiche::files::encode_png_fast(&poster.image))),
     );
     row(
         "whole poster (compose + rasterize + encode)",
         median(runs, || {
-            let c = affiche::compose(&template, variant, &record, &Default::default(), &fonts).unwrap();
-            let p = affiche::rasterize(&template, &c, &record, Some((w, h)), &fonts).unwrap();
-            drop(affiche::output::encode_png_fast(&p.image));
+            let c = affiche::compose(&template, variant, &record, &Default::default(), &fonts, &caches).unwrap();
+            let p = affiche::rasterize(&template, &c, &record, Some((w, h)), &fonts, &caches).unwrap();
+            drop(affiche::files::encode_png_fast(&p.image));
         }),
     );
 }

@@ -19,10 +19,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ],
     );
     let photo = std::fs::read("samples/photos/hopper.jpg")?;
-    record.photos.insert(
-        "photo".into(),
-        affiche::photo::decode(&photo).map_err(std::io::Error::other)?.into(),
-    );
+    record
+        .photos
+        .insert("photo".into(), affiche::decode_photo(&photo)?.into());
 
     let preset = affiche::Preset::find("instagram-portrait")?;
     let poster = affiche::render(
@@ -31,6 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some((preset.width, preset.height)),
         &Default::default(),
         &fonts,
+        &affiche::Caches::default(),
     )?;
 
     let (w, h) = poster.image.dimensions();

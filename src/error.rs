@@ -1,5 +1,7 @@
 //! The library's one error type. Every variant carries enough context (file,
 //! row, column, slot) for a user to find and fix the problem without a debugger.
+//!
+//! Foundation: imports nothing from the pipeline.
 
 use std::path::PathBuf;
 
@@ -73,6 +75,10 @@ pub enum Error {
         column: String,
         message: String,
     },
+
+    /// Photo bytes handed to the library (not read from a batch's row) cannot be decoded.
+    #[error("photo: {message}")]
+    PhotoBytes { message: String },
 
     /// A text value cannot fit its box, even at the slot's minimum size.
     #[error("row {row}, field {slot:?}: {message}")]

@@ -1,5 +1,7 @@
 //! The shared font database: loaded once from the project's font folder and
 //! handed to every parse, so that what is measured is what is drawn.
+//!
+//! Foundation: imports nothing from the pipeline.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -122,6 +124,11 @@ impl Fonts {
         }
     }
 
+    /// Whether `self` and `other` share one loaded database (clones do; each load makes its own).
+    pub fn shares_database(&self, other: &Fonts) -> bool {
+        Arc::ptr_eq(&self.db, &other.db)
+    }
+
     /// Whether a family (or a generic name such as `sans-serif`) can be drawn.
     pub fn has_family(&self, family: &str) -> bool {
         is_generic(family) || has_family(&self.db, family)
@@ -154,10 +161,10 @@ impl Fonts {
         // resvg decodes embedded images without limits: refuse any whose header
         // claims more pixels than a photo may have, before it is decoded.
         let default_data = resvg::usvg::ImageHrefResolver::default_data_resolver();
-        opt.image_href_resolver.resolve_data = Box::new(move |mime, data, opts| match crate::caps::embedded(&data) {
-            crate::caps::Embedded::Refuse => None,
-            crate::caps::Embedded::Inflated(svg) => default_data(mime, std::sync::Arc::new(svg), opts),
-            crate::caps::Embedded::AsIs => default_data(mime, data, opts),
+        opt.image_href_resolver.resolve_data = Box::new(move |mime, data, opts| match crate::limits::embedded(&data) {
+            crate::limits::Embedded::Refuse => None,
+            crate::limits::Embedded::Inflated(svg) => default_data(mime, std::sync::Arc::new(svg), opts),
+            crate::limits::Embedded::AsIs => default_data(mime, data, opts),
         });
         opt.font_resolver.select_fallback = Box::new(move |c, exclude, db| raster::fallback(c, exclude, db, fallbacks));
         opt

@@ -2,71 +2,89 @@
 //! (names, constituencies, photos) and renders whole batches of posters.
 //!
 //! The library renders one poster in memory ([`render()`]) or whole batches
-//! ([`Batch`]); it never prints and never exits. See `ARCHITECTURE.md` for the
-//! pipeline.
+//! ([`Batch`]); it never prints and never exits. Everything public is named
+//! here; the stages behind it are private (`ARCHITECTURE.md` has the pipeline).
 //!
-//! ```no_run
-//! use affiche::{Fonts, Record, Template};
-//! let fonts = Fonts::from_dir("fonts")?;
-//! let template = Template::load("templates/hero", &fonts)?;
+//! One poster from values and photo bytes, with no file written:
+//!
+//! ```
+//! use affiche::{Caches, Fonts, Record, Template};
+//! let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+//! let fonts = Fonts::from_dir(root.join("fonts"))?;
+//! let template = Template::load(root.join("templates/hero"), &fonts)?;
 //! let mut record = Record::from_values(1, [("name", "Léa ROY"), ("constituency", "Paris (1re circonscription)")]);
-//! let photo = std::fs::read("samples/photos/hopper.jpg")?;
-//! record.photos.insert("photo".into(), affiche::photo::decode(&photo).map_err(std::io::Error::other)?.into());
-//! let poster = affiche::render(&template, &record, Some((1080, 1080)), &Default::default(), &fonts)?;
+//! let photo = std::fs::read(root.join("samples/photos/hopper.jpg"))?;
+//! record.photos.insert("photo".into(), affiche::decode_photo(&photo)?.into());
+//! // One `Caches` per template, kept across renders, saves re-drawing its static parts.
+//! let caches = Caches::default();
+//! let poster = affiche::render(&template, &record, Some((1080, 1080)), &Default::default(), &fonts, &caches)?;
 //! assert_eq!(poster.image.dimensions(), (1080, 1080));
+//! let png = affiche::files::encode(&poster.image, Default::default());
+//! assert!(png.starts_with(b"\x89PNG"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod batch;
-pub mod campaign;
-mod canvas;
-mod caps;
-mod confine;
-pub mod data;
-pub mod delivery;
-mod disk;
-pub mod effects;
-pub mod error;
-pub mod face;
-pub mod fill;
-pub mod fonts;
-pub mod gallery;
-mod icc;
-pub mod init;
-mod jpeg;
-mod layers;
-mod line_break;
-mod manifest;
-mod measure;
-mod once_map;
-pub mod output;
-mod overlay;
-pub mod pattern;
-pub mod pdf;
-pub mod photo;
-mod placement;
-pub mod preset;
-pub mod preview;
-pub mod render;
-pub mod report;
-mod row;
-mod row_photos;
-mod shadow;
-mod shard;
-pub mod sheet;
-pub mod slot;
-pub mod state;
-pub mod template;
-pub mod text_fit;
-pub mod typeset;
-mod webp;
-mod window;
+// Foundation: imported by every stage.
+mod error;
+mod fonts;
+mod geometry;
+mod limits;
+mod pixel;
+mod png;
+mod preset;
+// The pipeline, in order: each stage imports only the ones above it in this list
+// (checked by `tests/it/architecture.rs`).
+mod batch;
+mod compose;
+mod data;
+mod output;
+mod pdf;
+mod photo;
+mod raster;
+mod review;
+mod template;
+mod text;
 
+pub use batch::campaign::{Campaign, CampaignFile};
+pub use batch::init::init;
 pub use batch::{Batch, RunOptions};
-pub use campaign::{Campaign, CampaignFile};
+pub use compose::{Composed, Overflow, Record, RenderOptions, TextReport};
 pub use error::{Error, Result};
 pub use fonts::{FontOptions, Fonts};
+pub use output::delivery::MaxKb;
 pub use preset::{PRESETS, Preset};
-pub use render::{Poster, Record, RenderOptions, compose, rasterize, render, text_ink};
-pub use report::Report;
-pub use template::Template;
+pub use raster::{Caches, Poster, compose, rasterize, render, text_ink};
+pub use review::gallery::write as write_gallery;
+pub use review::report::{Entry, Report, Status};
+pub use review::sheet::{SheetOptions, compose as contact_sheet, preset_of as sheet_preset};
+pub use template::{FieldInfo, FieldKind, Template, is_svg_file};
+
+/// Decodes a photo from its bytes (JPEG, PNG, WebP, …): upright by its EXIF orientation,
+/// in sRGB, within the size limits a batch applies to candidates' photos.
+pub fn decode_photo(bytes: &[u8]) -> Result<image::RgbaImage> {
+    photo::decode(bytes).map_err(|message| Error::PhotoBytes { message })
+}
+
+/// Photos as a batch handles them: decoding (at a scale), faces, crops, effects.
+pub mod photos {
+    pub use crate::photo::effects::{Effect, apply as apply_effects};
+    pub use crate::photo::face::{Face, find as find_faces, rescale as rescale_faces};
+    pub use crate::photo::{Fit, Placement, Prepared, decode, decode_for, prepare};
+}
+
+/// Data files (CSV, JSON, XLSX, ODS) read into a table of text cells.
+pub mod tables {
+    pub use crate::data::{DataOptions, DataWarning, Row, Table, interpolate, load, load_with, pattern_columns};
+}
+
+/// Encoders and how files reach the disk.
+pub mod files {
+    pub use crate::output::{
+        Encoding, Format, encode, encode_png_fast, encode_png_stored, file_name, slug, write_atomic,
+    };
+}
+
+/// Print: one composed poster as a PDF page with bleed and crop marks.
+pub mod print {
+    pub use crate::pdf::{PageBoxes, PdfOptions, PdfPoster, page_boxes, to_pdf};
+}

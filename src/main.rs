@@ -1,5 +1,4 @@
 mod cli;
-mod commands;
 
 // glibc's malloc returns large pixel buffers to the kernel on every free, so each
 // poster page-faults its buffers in again, and with 2 threads the unmapping

@@ -5,6 +5,8 @@
 //! svg2pdf draws it. It brings its own usvg (0.45, beside resvg's 0.49: a tree
 //! of one cannot feed the other), so the filled SVG text is parsed a second
 //! time by that usvg, with the same font bytes and the same fallback rule.
+//!
+//! May import: foundation modules, `photo`, `text`, `template`, `compose`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -13,12 +15,12 @@ use image::RgbaImage;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, TextStr};
 use svg2pdf::usvg;
 
-use crate::confine::ImageFormat;
 use crate::error::{Error, Result};
-use crate::fill::PHOTO_HREF;
 use crate::fonts::Fonts;
-use crate::render::{Composed, Record, TextReport};
+use crate::raster::{Composed, Record, TextReport};
 use crate::template::Template;
+use crate::template::confine::ImageFormat;
+use crate::template::ids::PHOTO_HREF;
 
 /// Pixels per inch of a preset's size on paper: the print presets' resolution.
 pub const DPI: f32 = 300.0;
@@ -60,7 +62,7 @@ pub struct PageBoxes {
 const MARK_OFFSET_MM: f32 = 2.0;
 const MARK_LENGTH_MM: f32 = 5.0;
 
-/// The page for a `w`×`h`-pixel poster at [`DPI`].
+/// The page for a `w`×`h`-pixel poster at 300 dpi.
 pub fn page_boxes((w, h): (u32, u32), options: &PdfOptions) -> PageBoxes {
     let (tw, th) = (w as f32 / DPI * 72.0, h as f32 / DPI * 72.0);
     let bleed = options.bleed_mm.max(0.0) * PT_PER_MM;
@@ -82,7 +84,7 @@ fn mark_offset(bleed: f32) -> f32 {
     bleed.max(MARK_OFFSET_MM * PT_PER_MM)
 }
 
-/// Writes a composed poster as a PDF page of `size` pixels at [`DPI`] (the
+/// Writes a composed poster as a PDF page of `size` pixels at 300 dpi (the
 /// variant's own size when `None`), the artwork covering the bleed box.
 pub fn to_pdf(
     template: &Template,
@@ -93,7 +95,7 @@ pub fn to_pdf(
     fonts: &Fonts,
 ) -> Result<PdfPoster> {
     let v = &template.variants[composed.variant];
-    let ((w, h), _) = crate::canvas::output_size(v, size);
+    let ((w, h), _) = crate::template::canvas::output_size(v, size);
     let boxes = page_boxes((w, h), options);
     let [bx0, by0, bx1, by1] = boxes.bleed;
     // Points per canvas unit, covering the bleed box; pixels at DPI for photos.
@@ -105,13 +107,13 @@ pub fn to_pdf(
     };
     // Photos are prepared at the bleed box's pixel size: the raster limit holds here too.
     let (pw, ph) = ((v.width * px_scale) as u64, (v.height * px_scale) as u64);
-    if pw * ph > crate::render::MAX_PIXELS {
+    if pw * ph > crate::limits::MAX_PIXELS {
         return Err(fail(format!(
             "{pw}×{ph} at {DPI} dpi is over the {}-pixel limit",
-            crate::render::MAX_PIXELS
+            crate::limits::MAX_PIXELS
         )));
     }
-    let frames = crate::placement::prepare_photos(template, v, record, px_scale);
+    let frames = crate::compose::placement::prepare_photos(template, v, record, px_scale);
     let mut warnings = frames.warnings;
     let photos: BTreeMap<String, usvg::ImageKind> =
         frames.photos.into_iter().map(|(f, p)| (f, embeddable(&p))).collect();
@@ -121,7 +123,7 @@ pub fn to_pdf(
     if let Some(bg) = &v.background {
         documents.push(bg.svg.clone());
     }
-    let (svg, left) = crate::shadow::vectorize(&composed.svg);
+    let (svg, left) = crate::compose::shadow::vectorize(&composed.svg);
     documents.push(svg);
     if left > 0 {
         warnings.push(format!(
@@ -227,11 +229,11 @@ fn embeddable(photo: &RgbaImage) -> usvg::ImageKind {
             .expect("encoding into memory cannot fail");
         usvg::ImageKind::JPEG(Arc::new(out))
     } else {
-        usvg::ImageKind::PNG(Arc::new(crate::output::encode_png_fast(photo)))
+        usvg::ImageKind::PNG(Arc::new(crate::png::encode_fast(photo, &[])))
     }
 }
 
-/// svg2pdf's usvg options, as [`crate::confine::usvg_options`] makes resvg's:
+/// svg2pdf's usvg options, as [`crate::template::confine::usvg_options`] makes resvg's:
 /// the same fonts and fallback chain, the template's files, the prepared photos.
 fn usvg_options<'a>(
     template: &'a Template,
@@ -248,7 +250,7 @@ fn usvg_options<'a>(
         Some(field) => photos.get(field).cloned(),
         None => {
             let data = assets.get(href)?.clone();
-            Some(match crate::confine::sniff(&data)? {
+            Some(match crate::template::confine::sniff(&data)? {
                 ImageFormat::Png => usvg::ImageKind::PNG(data),
                 ImageFormat::Jpeg => usvg::ImageKind::JPEG(data),
                 ImageFormat::WebP => usvg::ImageKind::WEBP(data),
@@ -258,10 +260,10 @@ fn usvg_options<'a>(
     });
     // The same guard as for rasters (`caps::embedded`): size, gzip and shape caps.
     let default_data = usvg::ImageHrefResolver::default_data_resolver();
-    opt.image_href_resolver.resolve_data = Box::new(move |mime, data, opts| match crate::caps::embedded(&data) {
-        crate::caps::Embedded::Refuse => None,
-        crate::caps::Embedded::Inflated(svg) => default_data(mime, std::sync::Arc::new(svg), opts),
-        crate::caps::Embedded::AsIs => default_data(mime, data, opts),
+    opt.image_href_resolver.resolve_data = Box::new(move |mime, data, opts| match crate::limits::embedded(&data) {
+        crate::limits::Embedded::Refuse => None,
+        crate::limits::Embedded::Inflated(svg) => default_data(mime, std::sync::Arc::new(svg), opts),
+        crate::limits::Embedded::AsIs => default_data(mime, data, opts),
     });
     let fallbacks = &template.fallbacks;
     opt.font_resolver.select_fallback =

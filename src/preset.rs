@@ -1,4 +1,6 @@
 //! Built-in output formats: social networks and print, by name.
+//!
+//! Foundation: imports nothing from the pipeline.
 
 use crate::error::{Error, Result};
 

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use affiche::data::{self, Table};
+use affiche::tables::{self as data, Table};
 use libfuzzer_sys::fuzz_target;
 
 fn check(table: &Table) {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Component, PathBuf};
 
-use affiche::output;
+use affiche::files as output;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,15 +2,15 @@
 //! and padded into frames. Nothing may panic or allocate past the limits.
 #![no_main]
 
-use affiche::photo::{self, Fit, Placement};
+use affiche::photos::{self as photo, Fit, Placement};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(image) = photo::decode(bytes) else {
         return;
     };
-    assert!(image.width() <= photo::MAX_SIDE && image.height() <= photo::MAX_SIDE);
-    let (faces, focus) = affiche::face::find(&image);
+    assert!(image.width() <= photo::MAX_PHOTO_SIDE && image.height() <= photo::MAX_PHOTO_SIDE);
+    let (faces, focus) = affiche::photos::find_faces(&image);
     for (w, h) in [(40, 50), (1, 1), (97, 13)] {
         let mut placements = vec![
             Placement::Focus { focus, zoom: 1.0 },

@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use affiche::render::{Overflow, RenderOptions};
+use affiche::{Overflow, RenderOptions};
 use affiche::{Fonts, Record, Template};
 use libfuzzer_sys::fuzz_target;
 
@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
     let record = Record::from_values(1, template.fields().into_iter().map(|f| (f.name, value.clone())));
     for overflow in [Overflow::Error, Overflow::Truncate] {
         let options = RenderOptions { overflow };
-        if let Ok(poster) = affiche::render(&template, &record, Some((96, 120)), &options, &env.fonts) {
+        if let Ok(poster) = affiche::render(&template, &record, Some((96, 120)), &options, &env.fonts, &affiche::Caches::default()) {
             assert_eq!(poster.image.dimensions(), (96, 120));
         }
     }

@@ -5,15 +5,18 @@
 //! windows-1252 "CSV", sometimes with a `sep=;` first line; other tools write
 //! UTF-8 with a BOM, or UTF-16. Everything is decoded to clean `String`s here
 //! so that later stages never see encodings, delimiters or control characters.
+//!
+//! Stage 1 of the pipeline. May import: foundation modules (`error`, …) only.
 
 mod csv;
 mod json;
+mod pattern;
 mod sheet;
 
 pub use self::csv::parse_csv;
 pub use self::json::parse_json;
-pub use self::sheet::{cell_text, parse_sheet};
-pub use crate::pattern::{interpolate, pattern_columns};
+pub use self::pattern::{interpolate, pattern_columns};
+pub use self::sheet::parse_sheet;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

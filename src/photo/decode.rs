@@ -4,15 +4,8 @@
 
 use std::io::Cursor;
 
+use crate::limits::{MAX_PHOTO_ALLOC, MAX_PHOTO_SIDE};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbaImage};
-
-/// Largest width or height accepted from a photo file, in pixels.
-pub const MAX_SIDE: u32 = 20_000;
-/// Largest decoding allocation, in bytes: a decompression bomb is refused, not decoded.
-pub const MAX_ALLOC: u64 = 512 << 20;
-
-/// Largest photo file read, in bytes (a 20-megapixel JPEG is 5–15 MB).
-pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
 /// Decodes a JPEG, PNG or WebP photo at full size, applies its EXIF
 /// orientation and colour profile and returns RGBA pixels in sRGB. Errors are
@@ -26,7 +19,7 @@ pub fn decode(bytes: &[u8]) -> Result<RgbaImage, String> {
 /// DCT. Returns the image and that scale (1.0 for a full decode).
 pub fn decode_for(bytes: &[u8], need: Option<(u32, u32)>) -> Result<(RgbaImage, f32), String> {
     match image::guess_format(bytes) {
-        Ok(ImageFormat::Jpeg) => match crate::jpeg::decode(bytes, need)? {
+        Ok(ImageFormat::Jpeg) => match crate::photo::jpeg::decode(bytes, need)? {
             Some(scaled) => Ok(scaled),
             None => decode_other(bytes).map(|image| (image, 1.0)),
         },
@@ -40,9 +33,9 @@ fn decode_other(bytes: &[u8]) -> Result<RgbaImage, String> {
         .with_guessed_format()
         .map_err(|e| e.to_string())?;
     let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
+    limits.max_image_width = Some(MAX_PHOTO_SIDE);
+    limits.max_image_height = Some(MAX_PHOTO_SIDE);
+    limits.max_alloc = Some(MAX_PHOTO_ALLOC);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
     let orientation = decoder.orientation().map_err(|e| e.to_string())?;
@@ -51,7 +44,7 @@ fn decode_other(bytes: &[u8]) -> Result<RgbaImage, String> {
     img.apply_orientation(orientation);
     let mut rgba = img.into_rgba8();
     if let Some(icc) = icc {
-        crate::icc::rgba_to_srgb(&icc, &mut rgba);
+        crate::photo::icc::rgba_to_srgb(&icc, &mut rgba);
     }
     Ok(rgba)
 }

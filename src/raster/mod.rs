@@ -1,0 +1,255 @@
+//! Raster: one poster's pixels. A template, one composed record and an output size in;
+//! an RGBA image and what was done to fit it out. Pure: no files, no printing, no global
+//! state; what posters share is memoised in the caller's [`Caches`]. Each speed path has
+//! its own file, with the test that it gives the pixels of the plain path beside it:
+//! `background` (static background drawn once per size), `overlay` (static runs above
+//! the slots as layers), `window` (photos copied 1:1 through their slot's alpha),
+//! `shadow_layer` (hard shadows drawn from their element's layer).
+//!
+//! May import: foundation modules, `photo`, `text`, `template`, `compose`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use image::RgbaImage;
+use resvg::{tiny_skia, usvg};
+
+pub(crate) mod background;
+mod caches;
+mod once_map;
+pub(crate) mod overlay;
+mod shadow_layer;
+pub(crate) mod window;
+
+pub use self::caches::Caches;
+pub use crate::compose::measure::text_ink;
+use crate::compose::placement::PreparedPhotos;
+pub use crate::compose::typeset::TextReport;
+pub use crate::compose::{Composed, Record, RenderOptions};
+use crate::error::{Error, Result};
+use crate::fonts::Fonts;
+use crate::limits::MAX_PIXELS;
+use crate::template::Template;
+
+/// A rendered poster.
+#[derive(Debug, Clone)]
+pub struct Poster {
+    /// Straight (not premultiplied) RGBA pixels at the requested size.
+    pub image: RgbaImage,
+    /// Name of the variant used.
+    pub variant: String,
+    pub texts: Vec<TextReport>,
+    /// Problems worth a reviewer's look (low-resolution photo, cropped slot…).
+    pub warnings: Vec<String>,
+    /// What a viewer must see, `[x, y, width, height]` in output pixels: each
+    /// text's ink (by field) and each placed face (`<field> face`). Checked
+    /// against a preset's safe zone ([`crate::Preset::safe_zone_warnings`]).
+    pub boxes: Vec<(String, [f32; 4])>,
+}
+
+/// Fills variant `variant` with `record`: fits every text slot into its box (text
+/// decisions only, before any pixel). `caches` keeps the measurements for later posters.
+pub fn compose(
+    template: &Template,
+    variant: usize,
+    record: &Record,
+    options: &RenderOptions,
+    fonts: &Fonts,
+    caches: &Caches,
+) -> Result<Composed> {
+    crate::compose::compose(template, variant, record, options, fonts, &caches.measures)
+}
+
+/// Rasterizes a composed poster at `size` (or the template's own size),
+/// scaling to cover and centring when the aspect ratios differ.
+pub fn rasterize(
+    template: &Template,
+    composed: &Composed,
+    record: &Record,
+    size: Option<(u32, u32)>,
+    fonts: &Fonts,
+    caches: &Caches,
+) -> Result<Poster> {
+    rasterize_with(template, composed, record, size, fonts, caches, None)
+}
+
+/// [`rasterize`] with the photos already prepared at this output's scale (from
+/// [`crate::compose::placement::frames`] for another output of the same variant and scale), or prepared here when `None`.
+pub(crate) fn rasterize_with(
+    template: &Template,
+    composed: &Composed,
+    record: &Record,
+    size: Option<(u32, u32)>,
+    fonts: &Fonts,
+    caches: &Caches,
+    frames: Option<&PreparedPhotos>,
+) -> Result<Poster> {
+    let fresh;
+    let caches = match caches.serving(template) {
+        Some(caches) => caches,
+        None => {
+            fresh = Caches::default();
+            &fresh
+        }
+    };
+    let v = &template.variants[composed.variant];
+    let ((w, h), _) = crate::template::canvas::output_size(v, size);
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        let message = format!("{w}×{h} is over the {MAX_PIXELS}-pixel limit");
+        return Err(Error::Render {
+            row: record.row,
+            message,
+        });
+    }
+    let transform = crate::template::canvas::cover(v, (w, h));
+    let (scale, ox, oy) = (transform.sx, transform.tx, transform.ty);
+    let mut warnings = composed.warnings.clone();
+    warnings.extend(crate::template::canvas::cropped_slots(v, transform, (w, h)));
+    let mut boxes: Vec<(String, [f32; 4])> = composed
+        .inks
+        .iter()
+        .map(|(field, f)| {
+            (
+                field.clone(),
+                [f.x * scale + ox, f.y * scale + oy, f.width * scale, f.height * scale],
+            )
+        })
+        .collect();
+    let prepared;
+    let frames = match frames {
+        Some(frames) => frames,
+        None => {
+            prepared = crate::compose::placement::prepare_photos(template, v, record, scale);
+            &prepared
+        }
+    };
+    warnings.extend(frames.warnings.iter().cloned());
+    boxes.extend(
+        frames
+            .faces
+            .iter()
+            .map(|(label, [x, y, fw, fh])| (label.clone(), [x + ox, y + oy, *fw, *fh])),
+    );
+    // Placeholders may set a radius or size: check the filled document too.
+    crate::limits::check_extents(&composed.svg).map_err(|message| Error::Template {
+        path: v.path.clone(),
+        message,
+    })?;
+    // The static runs above the first slot come from layers drawn once per size: hidden
+    // in the tree's <defs>, they are neither laid out nor drawn again.
+    let overlays = caches
+        .overlays
+        .get(template, composed.variant, (w, h), transform, fonts);
+    let svg = match overlays {
+        Some(_) => crate::raster::overlay::strip(&composed.svg),
+        None => std::borrow::Cow::Borrowed(composed.svg.as_str()),
+    };
+    let parse = |served: &BTreeMap<String, Arc<Vec<u8>>>| {
+        let served = served.clone();
+        let opt = crate::template::confine::usvg_options(template, fonts, move |field| {
+            served.get(field).map(|b| usvg::ImageKind::PNG(b.clone()))
+        });
+        usvg::Tree::from_str(&svg, &opt)
+    };
+    // Photos that can be copied 1:1 through their slot's window are drawn here,
+    // between the nodes below and above them; resvg draws the others.
+    let mut served = BTreeMap::new();
+    let mut direct = Vec::new();
+    for (field, image) in &frames.photos {
+        let window = v.fixed_photos.contains(field).then(|| {
+            let key = (composed.variant, field.as_str(), (w, h), image.dimensions());
+            caches.windows.get(key, transform, |stand_in| {
+                let mut served: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
+                served.insert(field.clone(), stand_in);
+                parse(&served).ok()
+            })
+        });
+        match window.flatten() {
+            Some(window) => {
+                served.insert(field.clone(), window.stand_in.clone());
+                direct.push((crate::template::ids::photo_id(field), window, image));
+            }
+            None => {
+                served.insert(field.clone(), Arc::new(crate::png::encode_stored(image)));
+            }
+        }
+    }
+    let tree = parse(&served).map_err(|e| Error::Render {
+        row: record.row,
+        message: e.to_string(),
+    })?;
+    let filter_error = |(filter, message)| Error::Filter {
+        path: v.path.clone(),
+        filter,
+        message,
+    };
+    // Placeholders may change a filter: check the filled tree too, before any pixel.
+    crate::limits::check_filters(&v.filters, transform, (w, h)).map_err(filter_error)?;
+    crate::limits::check_filters(&crate::limits::filters(&tree), transform, (w, h)).map_err(filter_error)?;
+    let fail = |message: String| Error::Render {
+        row: record.row,
+        message,
+    };
+    let mut pixmap = match &v.background {
+        // Start from the static background: cached and copied for social sizes,
+        // drawn afresh for print sizes, where one more canvas costs hundreds of MB.
+        Some(_) => caches
+            .backgrounds
+            .get(template, composed.variant, (w, h), transform, fonts)
+            .ok_or_else(|| fail(format!("the static background of variant {:?} cannot be drawn", v.name)))?,
+        None => tiny_skia::Pixmap::new(w, h).ok_or_else(|| fail(format!("cannot allocate a {w}×{h} image")))?,
+    };
+    // Node by node, as resvg::render would, but for photos copied through their
+    // window and hard shadows drawn from their element's pixels (`shadow`).
+    shadow_layer::draw_nodes(tree.root().children(), transform, &mut pixmap, &mut |node, pixmap| {
+        let layer = overlays
+            .as_ref()
+            .and_then(|o| o.get(crate::raster::overlay::run_of(node)?));
+        match (
+            layer,
+            direct.iter().find(|(id, ..)| crate::raster::window::holds(node, id)),
+        ) {
+            (Some(layer), _) => layer.draw(pixmap),
+            (None, Some((_, window, image))) => window.draw(image, pixmap),
+            (None, None) => crate::raster::window::draw_node(node, transform, pixmap),
+        }
+    });
+    drop(tree);
+    let image = crate::template::canvas::into_image(pixmap);
+    Ok(Poster {
+        image,
+        variant: v.name.clone(),
+        texts: composed.texts.clone(),
+        warnings,
+        boxes,
+    })
+}
+
+/// Renders one poster: [`compose`] then [`rasterize`], with the variant whose
+/// aspect ratio is nearest to `size` (see the crate's example).
+pub fn render(
+    template: &Template,
+    record: &Record,
+    size: Option<(u32, u32)>,
+    options: &RenderOptions,
+    fonts: &Fonts,
+    caches: &Caches,
+) -> Result<Poster> {
+    let variant = size.map_or(0, |(w, h)| template.variant_index_for(w, h));
+    let composed = compose(template, variant, record, options, fonts, caches)?;
+    rasterize(template, &composed, record, size, fonts, caches)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The sample template, its fonts and a record with a small gradient photo.
+    pub(crate) fn hero(name: &str) -> (Fonts, Template, Record) {
+        let (fonts, template) = crate::template::sample();
+        let mut record = Record::from_values(1, [("name", name), ("constituency", "Paris (1re circonscription)")]);
+        let photo = image::RgbaImage::from_fn(40, 50, |x, y| image::Rgba([(x * 6) as u8, (y * 5) as u8, 90, 255]));
+        record.photos.insert("photo".into(), Arc::new(photo));
+        (fonts, template, record)
+    }
+}

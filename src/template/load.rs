@@ -1,0 +1,221 @@
+//! Loading a template: its folder (every `*.svg` and `*.svgz` a variant) or single SVG
+//! file, the manifest, each variant's slots, referenced files and static parts, then the
+//! first parse of each variant (`probe`) for its geometry.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::fonts::Fonts;
+use crate::limits::MAX_SVG_BYTES;
+use crate::template::manifest::{MANIFEST, Manifest};
+use crate::template::{Template, Variant, is_svg_file, probe, slot};
+
+impl Template {
+    /// Loads a template folder (every `*.svg` and `*.svgz` in it is a variant) or a single SVG file.
+    pub fn load(path: impl AsRef<Path>, fonts: &Fonts) -> Result<Template> {
+        Template::load_with(path.as_ref(), fonts, &|_| None)
+    }
+
+    /// [`Template::load`] with the placeholders that hold one value on every row
+    /// filled ahead (`constant(name)`: see [`crate::template::fill::substitute_constants`]), so
+    /// that the elements holding them count as static: drawn once into the cached
+    /// background and overlay layers instead of on every poster. The fingerprint
+    /// covers the filled text, so a change of those values renders everything again.
+    pub(crate) fn load_with(
+        path: &Path,
+        fonts: &Fonts,
+        constant: &dyn Fn(&str) -> Option<Option<String>>,
+    ) -> Result<Template> {
+        let hint = "check `template` in the campaign (relative to the campaign file) or --template; `affiche templates` lists templates";
+        let meta = std::fs::metadata(path).map_err(|e| Error::io_or_missing(path, e, hint))?;
+        let (folder, files, (manifest_text, manifest)) = if meta.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| Error::io(path, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| is_svg_file(p))
+                .collect();
+            files.sort();
+            (path.to_path_buf(), files, Manifest::read(path)?)
+        } else {
+            let folder = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            (folder, vec![path.to_path_buf()], (String::new(), Manifest::default()))
+        };
+        if files.is_empty() {
+            return Err(Error::Template {
+                path: path.to_path_buf(),
+                message: "no .svg or .svgz file in the template folder".into(),
+            });
+        }
+        let name = manifest.name.clone().unwrap_or_else(|| stem(path));
+        let mut assets = BTreeMap::new();
+        let mut variants = Vec::new();
+        let mut problems = Vec::new();
+        for file in &files {
+            match load_variant(file, &folder, &manifest, fonts, &mut assets, constant) {
+                Ok(v) => variants.push(v),
+                Err(e) => problems.extend(e.into_list()),
+            }
+        }
+        Error::from_many(std::mem::take(&mut problems))?;
+        let mut rules = manifest.fields;
+        for v in &variants {
+            for field in v
+                .texts
+                .iter()
+                .map(|s| &s.field)
+                .chain(v.photos.iter().map(|s| &s.field))
+            {
+                rules.entry(field.clone()).or_default();
+            }
+        }
+        if let Some(unused) = rules.keys().find(|f| {
+            !variants
+                .iter()
+                .any(|v| v.texts.iter().any(|s| &s.field == *f) || v.photos.iter().any(|s| &s.field == *f))
+        }) {
+            return Err(Error::Template {
+                path: path.join(MANIFEST),
+                message: format!(
+                    "field {unused:?} is in the manifest but no variant has a slot with that id or label (a <text> with a {unused:?}-box rect, or an <image>)"
+                ),
+            });
+        }
+        let mut fallbacks: Vec<String> = Vec::new();
+        for (field, r) in &rules {
+            for family in &r.fonts {
+                if !fonts.has_family(family) {
+                    problems.push(Error::MissingFont {
+                        path: path.join(MANIFEST),
+                        slot: field.clone(),
+                        family: family.clone(),
+                    });
+                } else if !fallbacks.contains(family) {
+                    fallbacks.push(family.clone());
+                }
+            }
+        }
+        Error::from_many(problems)?;
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(manifest_text.as_bytes());
+        for v in &variants {
+            hasher.update(v.name.as_bytes());
+            hasher.update(v.source.as_bytes());
+        }
+        for (href, bytes) in &assets {
+            hasher.update(href.as_bytes());
+            hasher.update(bytes);
+        }
+        let mut template = Template {
+            fingerprint: *hasher.finalize().as_bytes(),
+            fallbacks,
+            name,
+            path: path.to_path_buf(),
+            description: manifest.description,
+            rules,
+            variants,
+            assets: Arc::new(assets),
+        };
+        for i in 0..template.variants.len() {
+            let geometry = probe::analyse(&template, i, fonts)?;
+            let v = &mut template.variants[i];
+            (v.width, v.height) = geometry.size;
+            v.filters = geometry.filters;
+            for (slot, canvas) in v.photos.iter_mut().zip(geometry.photo_frames) {
+                slot.canvas = canvas;
+            }
+            for (slot, canvas) in v.texts.iter_mut().zip(geometry.text_frames) {
+                slot.canvas = canvas;
+            }
+        }
+        Ok(template)
+    }
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn load_variant(
+    file: &Path,
+    folder: &Path,
+    manifest: &Manifest,
+    fonts: &Fonts,
+    assets: &mut BTreeMap<String, Arc<Vec<u8>>>,
+    constant: &dyn Fn(&str) -> Option<Option<String>>,
+) -> Result<Variant> {
+    let err = |message: String| Error::Template {
+        path: file.into(),
+        message,
+    };
+    let meta = std::fs::metadata(file).map_err(|e| Error::io(file, e))?;
+    if !meta.is_file() {
+        return Err(err("not a regular file".into()));
+    }
+    if meta.len() > MAX_SVG_BYTES {
+        return Err(err(format!(
+            "{} bytes is over the {MAX_SVG_BYTES}-byte limit",
+            meta.len()
+        )));
+    }
+    // Read and inflated here, once: slots, fills and checks all see this text.
+    let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+    let original = crate::limits::svg_text(bytes).map_err(err)?;
+    let source = crate::template::fill::substitute_constants(&original, constant);
+    let found = slot::find(&source, file, |name| manifest.fields.contains_key(name))?;
+    // Every problem of the file at once, so a designer fixes them in one pass.
+    let mut problems = Vec::new();
+    let mut missing: Vec<&str> = Vec::new();
+    for (family, slot_name) in &found.families {
+        if !fonts.has_family(family) && !missing.contains(&family.as_str()) {
+            missing.push(family);
+            problems.push(Error::MissingFont {
+                path: file.into(),
+                slot: slot_name.clone(),
+                family: family.clone(),
+            });
+        }
+    }
+    for href in &found.hrefs {
+        if !assets.contains_key(href) {
+            match crate::template::confine::read_asset(folder, href) {
+                Ok(bytes) => {
+                    assets.insert(href.clone(), Arc::new(bytes));
+                }
+                Err(message) => problems.push(Error::Template {
+                    path: file.into(),
+                    message,
+                }),
+            }
+        }
+    }
+    Error::from_many(problems)?;
+    let dynamic: Vec<Range<usize>> = found
+        .texts
+        .iter()
+        .map(|s| s.range.clone())
+        .chain(found.photos.iter().map(|s| s.range.clone()))
+        .chain(found.removals.iter().cloned())
+        .collect();
+    Ok(Variant {
+        name: stem(file),
+        path: file.to_path_buf(),
+        width: 0.0,
+        height: 0.0,
+        texts: found.texts,
+        // All of the designer's placeholders, those filled ahead included.
+        placeholders: slot::placeholders(&original),
+        filters: Vec::new(),
+        background: crate::template::statics::background(&source, &dynamic),
+        overlays: crate::template::statics::overlays(&source, &dynamic),
+        fixed_photos: crate::template::statics::fixed(&source, &found.photos),
+        photos: found.photos,
+        source,
+        removals: found.removals,
+        styles: found.styles,
+    })
+}

@@ -1,0 +1,364 @@
+//! Finding slots in a designer's SVG: `<text>` and `<image>` elements whose
+//! `id` or Inkscape label is a field name, their boxes, and everything else the
+//! renderer must know about the file (placeholders, fonts, referenced files).
+
+use std::ops::Range;
+use std::path::Path;
+
+use roxmltree::{Document, Node};
+
+use crate::error::{Error, Result};
+use crate::fonts::split_families;
+use crate::geometry::Bounds;
+
+mod style;
+use crate::limits::{MAX_DATA_URI, MAX_DEPTH, MAX_NODES};
+use style::{fitted_style, kept, style_attrs, style_value};
+
+const INKSCAPE_NS: &str = "http://www.inkscape.org/namespaces/inkscape";
+const XLINK_NS: &str = "http://www.w3.org/1999/xlink";
+
+/// A `<text>` element filled with a value and fitted into its box.
+#[derive(Debug, Clone)]
+pub struct TextSlot {
+    /// Field name (the element's id or label).
+    pub field: String,
+    /// The box, in the text's own user units.
+    pub frame: Bounds,
+    /// The box in canvas units (known after the template's first parse).
+    pub canvas: Bounds,
+    /// Font size the designer set on the element, if any.
+    pub font_size: Option<f32>,
+    pub(crate) range: Range<usize>,
+    /// The element's attributes (name, source text), minus those the fitter sets.
+    pub(crate) attrs: Vec<(String, String)>,
+    /// The element's `style`, minus the properties the fitter sets.
+    pub(crate) style: String,
+    /// Ancestors' inheritable styling, as `<g …>` openers, for measuring.
+    pub(crate) context: Vec<String>,
+}
+
+/// An `<image>` element replaced by a candidate's photo.
+#[derive(Debug, Clone)]
+pub struct PhotoSlot {
+    /// Field name (the element's id or label).
+    pub field: String,
+    /// x/y/width/height of the element, in its user units.
+    pub frame: Bounds,
+    /// The frame in canvas units (known after the template's first parse).
+    pub canvas: Bounds,
+    /// Where the face should go (`<field>-face` rect), in the same units as `frame`.
+    pub face: Option<Bounds>,
+    pub(crate) range: Range<usize>,
+    pub(crate) attrs: String,
+}
+
+/// Everything [`find`] learns about one SVG.
+pub(crate) struct Found {
+    pub texts: Vec<TextSlot>,
+    pub photos: Vec<PhotoSlot>,
+    pub removals: Vec<Range<usize>>,
+    pub styles: String,
+    /// (family, element) for every font family named.
+    pub families: Vec<(String, String)>,
+    /// Relative file references of non-slot images.
+    pub hrefs: Vec<String>,
+}
+
+fn name_of<'a>(n: &Node<'a, 'a>) -> Option<&'a str> {
+    n.attribute((INKSCAPE_NS, "label")).or_else(|| n.attribute("id"))
+}
+
+fn names_of<'a>(n: &Node<'a, 'a>) -> impl Iterator<Item = &'a str> {
+    [n.attribute("id"), n.attribute((INKSCAPE_NS, "label"))]
+        .into_iter()
+        .flatten()
+}
+
+fn tool_generated(name: &str) -> bool {
+    name.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Scans an SVG for slots. `listed` says whether the manifest names a field.
+pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> Result<Found> {
+    let err = |message: String| Error::Template {
+        path: path.into(),
+        message,
+    };
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        nodes_limit: MAX_NODES,
+    };
+    let doc = Document::parse_with_options(source, opts).map_err(|e| err(format!("not valid XML: {e}")))?;
+    // usvg and resvg recurse per nesting level: refuse what would exhaust a stack.
+    if let Some(deep) = doc.descendants().find(|n| n.ancestors().count() > MAX_DEPTH) {
+        let pos = doc.text_pos_at(deep.range().start);
+        return Err(err(format!(
+            "elements nested deeper than {MAX_DEPTH} levels (at line {})",
+            pos.row
+        )));
+    }
+    let rects: Vec<Node> = doc.descendants().filter(|n| n.has_tag_name("rect")).collect();
+    let rect_named = |name: &str| rects.iter().find(|r| names_of(r).any(|n| n == name)).copied();
+
+    let mut found = Found {
+        texts: Vec::new(),
+        photos: Vec::new(),
+        removals: Vec::new(),
+        styles: String::new(),
+        families: Vec::new(),
+        hrefs: Vec::new(),
+    };
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let label = name_of(&node).unwrap_or(node.tag_name().name()).to_string();
+        if node.has_tag_name("style") {
+            found
+                .styles
+                .push_str(&node.text().unwrap_or_default().replace("]]>", ""));
+            found.styles.push('\n');
+        }
+        for family in node
+            .attribute("font-family")
+            .into_iter()
+            .chain(style_value(node.attribute("style"), "font-family"))
+        {
+            for f in split_families(family) {
+                found.families.push((f, label.clone()));
+            }
+        }
+        if node.has_tag_name("text") {
+            // Inkscape's text-in-frame: `style="shape-inside:url(#rect12)"`.
+            let shape = style_value(node.attribute("style"), "shape-inside")
+                .and_then(|v| v.trim().strip_prefix("url(#")?.strip_suffix(')').map(str::to_string));
+            let Some(field) = names_of(&node).find(|n| {
+                listed(n) || rect_named(&format!("{n}-box")).is_some() || (shape.is_some() && !tool_generated(n))
+            }) else {
+                continue;
+            };
+            let box_rect = rect_named(&format!("{field}-box"))
+                .or_else(|| shape.and_then(|id| rects.iter().find(|r| r.attribute("id") == Some(id.as_str())).copied()))
+                .ok_or_else(|| {
+                    err(format!(
+                        "text slot {field:?} has no box: draw a <rect> with id or label \"{field}-box\""
+                    ))
+                })?;
+            if box_rect.attribute("transform").is_some() {
+                return Err(err(format!(
+                    "box {field:?}-box has a transform; apply it (Inkscape: Object > Transform) so the box is a plain rectangle"
+                )));
+            }
+            if names_of(&box_rect).any(|n| n == format!("{field}-box")) {
+                found.removals.push(box_rect.range());
+            }
+            found.texts.push(TextSlot {
+                field: field.to_string(),
+                frame: rect_frame(&box_rect).map_err(|m| err(format!("{field}-box: {m}")))?,
+                canvas: Bounds {
+                    x: 0.0,
+                    y: 0.0,
+                    width: 0.0,
+                    height: 0.0,
+                },
+                font_size: node
+                    .attribute("font-size")
+                    .or(style_value(node.attribute("style"), "font-size"))
+                    .and_then(|v| number(v).ok()),
+                range: node.range(),
+                attrs: kept(
+                    source,
+                    &node,
+                    &[
+                        "x",
+                        "y",
+                        "dx",
+                        "dy",
+                        "font-size",
+                        "text-anchor",
+                        "letter-spacing",
+                        "id",
+                        "style",
+                    ],
+                ),
+                style: fitted_style(node.attribute("style").unwrap_or_default()),
+                context: node
+                    .ancestors()
+                    .skip(1)
+                    .filter(|a| a.is_element() && !a.has_tag_name("svg"))
+                    .map(|a| format!("<g {}>", style_attrs(source, &a)))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect(),
+            });
+        } else if node.has_tag_name("image") {
+            let href = node
+                .attribute((XLINK_NS, "href"))
+                .or(node.attribute("href"))
+                .unwrap_or_default();
+            let field =
+                names_of(&node).find(|n| listed(n) || rect_named(&format!("{n}-face")).is_some() || !tool_generated(n));
+            let Some(field) = field else {
+                if !href.starts_with("data:") {
+                    found.hrefs.push(href.to_string());
+                } else if href.len() > MAX_DATA_URI {
+                    return Err(err(format!(
+                        "an embedded data: image of {} bytes is over the {MAX_DATA_URI}-byte limit",
+                        href.len()
+                    )));
+                }
+                continue;
+            };
+            let face = rect_named(&format!("{field}-face"));
+            if let Some(f) = face {
+                found.removals.push(f.range());
+            }
+            found.photos.push(PhotoSlot {
+                field: field.to_string(),
+                frame: rect_frame(&node).map_err(|m| err(format!("photo slot {field:?}: {m}")))?,
+                canvas: Bounds {
+                    x: 0.0,
+                    y: 0.0,
+                    width: 0.0,
+                    height: 0.0,
+                },
+                face: face
+                    .map(|f| rect_frame(&f))
+                    .transpose()
+                    .map_err(|m| err(format!("{field}-face: {m}")))?,
+                range: node.range(),
+                attrs: kept(
+                    source,
+                    &node,
+                    &["x", "y", "width", "height", "href", "preserveAspectRatio", "id"],
+                )
+                .into_iter()
+                .map(|(_, text)| text)
+                .collect::<Vec<_>>()
+                .join(" "),
+            });
+        }
+    }
+    Ok(found)
+}
+
+fn rect_frame(node: &Node) -> std::result::Result<Bounds, String> {
+    let get = |name: &str| -> std::result::Result<f32, String> {
+        node.attribute(name).map_or(Ok(0.0), |v| {
+            number(v).map_err(|_| format!("{name}={v:?} must be a plain number (px)"))
+        })
+    };
+    let frame = Bounds {
+        x: get("x")?,
+        y: get("y")?,
+        width: get("width")?,
+        height: get("height")?,
+    };
+    if frame.width <= 0.0 || frame.height <= 0.0 {
+        return Err("width and height must be positive".into());
+    }
+    Ok(frame)
+}
+
+fn number(v: &str) -> std::result::Result<f32, std::num::ParseFloatError> {
+    v.trim().trim_end_matches("px").trim().parse()
+}
+
+/// Every `{{column}}` / `{{column|default}}` in the source, first occurrence first.
+pub(crate) fn placeholders(source: &str) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find("{{") {
+        let Some(len) = rest[start + 2..].find("}}") else { break };
+        let inner = &rest[start + 2..start + 2 + len];
+        let (name, default) = match inner.split_once('|') {
+            Some((n, d)) => (n.trim(), Some(d.to_string())),
+            None => (inner.trim(), None),
+        };
+        if !out.iter().any(|(n, _)| n == name) {
+            out.push((name.to_string(), default));
+        }
+        rest = &rest[start + 2 + len + 2..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" width="100" height="100">
+      <g style="font-family:Anton">
+        <rect id="rect1" inkscape:label="name-box" x="10" y="20" width="80" height="30"/>
+        <text id="text5" inkscape:label="name" font-size="40" x="1" y="2" fill="{{accent|#ff0}}">Nom</text>
+      </g>
+      <text id="title">static</text>
+      <image id="photo" x="0" y="50" width="100" height="50" clip-path="url(#c)" href="p.png"/>
+      <image id="image42" href="logo.png"/>
+    </svg>"##;
+
+    fn found() -> Found {
+        find(SVG, Path::new("t.svg"), |_| false).unwrap()
+    }
+
+    #[test]
+    fn finds_text_slot_by_inkscape_label_with_its_box() {
+        let f = found();
+        assert_eq!(f.texts.len(), 1, "static text with an id is not a slot");
+        let t = &f.texts[0];
+        assert_eq!(t.field, "name");
+        assert_eq!(
+            t.frame,
+            Bounds {
+                x: 10.0,
+                y: 20.0,
+                width: 80.0,
+                height: 30.0
+            }
+        );
+        assert_eq!(t.font_size, Some(40.0));
+        let names: Vec<&str> = t.attrs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["fill"], "x, y, id and font-size are set by the fitter");
+        assert_eq!(t.attrs[0].1, "fill=\"{{accent|#ff0}}\"");
+        assert_eq!(t.context, ["<g style=\"font-family:Anton\">"]);
+        assert_eq!(&SVG[f.removals[0].clone()][..5], "<rect");
+    }
+
+    #[test]
+    fn finds_photo_slots_and_leaves_tool_named_images_alone() {
+        let f = found();
+        assert_eq!(f.photos.len(), 1);
+        assert_eq!(f.photos[0].field, "photo");
+        assert!(f.photos[0].attrs.contains("clip-path"));
+        assert_eq!(f.hrefs, ["logo.png"]);
+    }
+
+    #[test]
+    fn collects_placeholders_and_fonts() {
+        let f = found();
+        assert_eq!(placeholders(SVG), [("accent".to_string(), Some("#ff0".to_string()))]);
+        assert!(f.families.iter().any(|(fam, _)| fam == "Anton"));
+    }
+
+    #[test]
+    fn text_without_box_is_an_error_when_listed() {
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg"><text id="name">x</text></svg>"#;
+        let err = find(svg, Path::new("t.svg"), |n| n == "name").err().unwrap();
+        assert!(err.to_string().contains("name-box"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_and_node_floods_are_refused_before_usvg() {
+        let deep = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">{}{}</svg>",
+            "<g>".repeat(1020),
+            "</g>".repeat(1020)
+        );
+        let err = find(&deep, Path::new("t.svg"), |_| false).err().unwrap();
+        assert!(err.to_string().contains("nested deeper than 256"), "{err}");
+        let flood = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\">{}</svg>",
+            "<g/>".repeat(MAX_NODES as usize)
+        );
+        assert!(find(&flood, Path::new("t.svg"), |_| false).is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! The integration tests, one binary (as ripgrep does): each module was its own test
+//! crate, and each linked resvg, svg2pdf and the library again. Through the public API
+//! (`library`, `typography`, `photos`, `pdf`, `sheets`, `hostile`, `review`), the `affiche`
+//! binary in temporary folders (`cli`, `workflow`, `preview`), a real browser
+//! (`gallery_browser`), and the shape of `src/` (`architecture`).
+
+mod architecture;
+mod cli;
+mod common;
+mod gallery_browser;
+mod hostile;
+mod library;
+mod pdf;
+mod photos;
+mod preview;
+mod review;
+mod sheets;
+mod typography;
+mod workflow;
