@@ -10,13 +10,13 @@ import collections, re, subprocess, sys
 
 STAGES = [
     ("PNG", r"fdeflate|png::|adler|crc32"),
-    ("JPEG decoding", r"jpeg_decoder|zune_jpeg|zune_core|affiche::jpeg|rgb_to_rgba"),
-    ("face detection", r"rustface|affiche::face"),
-    ("photo effects", r"affiche::effects|imageproc"),
+    ("JPEG decoding", r"jpeg_decoder|zune_jpeg|zune_core|affiche::photo::jpeg|rgb_to_rgba"),
+    ("face detection", r"rustface|affiche::photo::face"),
+    ("photo effects", r"affiche::photo::effects|imageproc"),
     ("resizing", r"fast_image_resize"),
-    ("raster", r"tiny_skia|resvg::|affiche::(window|shadow|overlay|layers|render|canvas)|demultiply|premultiply"),
+    ("raster", r"tiny_skia|resvg::|affiche::(raster|template::canvas|pixel)|demultiply|premultiply"),
     ("parse, layout, text", r"usvg|roxmltree|rustybuzz|ttf_parser|fontdb|svgtypes|kurbo|simplecss"
-     r"|affiche::(measure|text_fit|line_break|typeset|fill|slot|compose|template)"),
+     r"|affiche::(compose|text|template)"),
     ("memcpy, memset, allocator", r"mem(move|cpy|set)|_mi_|mi_|malloc|free"),
     ("kernel", r"\[k\]"),
 ]

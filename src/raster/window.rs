@@ -233,3 +233,61 @@ fn blend_row(out: &mut [u8], inp: &[u8], cov: &[u8]) {
         d[3] = (a + div255(d[3] as u32 * keep)) as u8;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use image::RgbaImage;
+
+    use crate::raster::tests::hero;
+    use crate::raster::{Caches, RenderOptions, render};
+    use crate::template::Template;
+
+    /// The photo copied 1:1 through its slot's window against the same poster drawn by
+    /// resvg, which takes over when the slot is not fixed (its element holds a placeholder).
+    #[test]
+    fn a_photo_copied_through_its_window_matches_resvg_drawing_it() {
+        let (fonts, mut template, mut record) = hero("Zoé LE GOFF");
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/photos/collins.jpg")).unwrap();
+        let photo = crate::photo::decode(&bytes).unwrap();
+        let photo = image::imageops::resize(&photo, 1400, 1400, image::imageops::FilterType::Triangle);
+        record.photos.insert("photo".into(), Arc::new(photo));
+        let draw = |t: &Template, size| {
+            render(
+                t,
+                &record,
+                Some(size),
+                &RenderOptions::default(),
+                &fonts,
+                &Caches::default(),
+            )
+            .unwrap()
+            .image
+        };
+        let v = template.variant_index_for(1080, 1350);
+        assert_eq!(
+            template.variants[v].fixed_photos,
+            ["photo"],
+            "the portrait's photo has a window"
+        );
+        let fast = [(1080, 1350), (733, 916)].map(|size| draw(&template, size));
+        template.variants[v].fixed_photos.clear();
+        let slow = [(1080, 1350), (733, 916)].map(|size| draw(&template, size));
+        // At the canvas's own size the copy is exact.
+        assert!(fast[0] == slow[0], "1:1 copy differs from resvg's drawing");
+        // At a fractional scale, resvg's sampling may land a column or row one
+        // pixel over: compare 4×4 block means.
+        let blocks =
+            |img: &RgbaImage| image::imageops::resize(img, 733 / 4, 916 / 4, image::imageops::FilterType::Triangle);
+        let (a, b) = (blocks(&fast[1]), blocks(&slow[1]));
+        let sum: u64 = a
+            .as_raw()
+            .iter()
+            .zip(b.as_raw())
+            .map(|(x, y)| u64::from(x.abs_diff(*y)))
+            .sum();
+        let mean = sum as f64 / a.as_raw().len() as f64;
+        assert!(mean < 1.0, "mean block difference {mean}");
+    }
+}
