@@ -32,18 +32,18 @@ mod limits;
 mod pixel;
 mod png;
 mod preset;
-// The pipeline, in order: each stage imports only the ones above it in this list
-// (checked by `tests/it/architecture.rs`).
-mod batch;
-mod compose;
+// The pipeline, in order: each stage imports only the foundation and the stages above
+// it in this list (checked by `tests/it/architecture.rs`, whose `STAGES` is this order).
 mod data;
-mod output;
-mod pdf;
 mod photo;
-mod raster;
-mod review;
-mod template;
 mod text;
+mod template;
+mod compose;
+mod raster;
+mod pdf;
+mod output;
+mod review;
+mod batch;
 
 pub use batch::campaign::{Campaign, CampaignFile};
 pub use batch::init::init;

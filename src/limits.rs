@@ -36,6 +36,11 @@ pub const MAX_DATA_URI: usize = 8 << 20;
 /// Largest file a template may reference, in bytes.
 pub const MAX_ASSET_BYTES: u64 = 32 << 20;
 
+// Output files.
+
+/// Longest file or folder name most file systems accept, in bytes.
+pub const MAX_NAME_BYTES: usize = 255;
+
 // Text values.
 
 /// Longest value a text slot accepts (official names reach 51, labels 53).

@@ -1,3 +1,6 @@
+//! The `affiche` binary (feature `cli`): picks the allocator and its settings for a batch,
+//! then hands over to `cli`, which parses the flags and runs the command.
+
 mod cli;
 
 // glibc's malloc returns large pixel buffers to the kernel on every free, so each

@@ -6,7 +6,7 @@
 //! of one cannot feed the other), so the filled SVG text is parsed a second
 //! time by that usvg, with the same font bytes and the same fallback rule.
 //!
-//! May import: foundation modules, `photo`, `text`, `template`, `compose`.
+//! May import: foundation modules, `photo`, `text`, `template`, `compose`, `raster`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

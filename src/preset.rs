@@ -1,4 +1,5 @@
-//! Built-in output formats: social networks and print, by name.
+//! Built-in output formats: social networks and print, by name; the variant nearest a
+//! preset's aspect ratio (`nearest_aspect`); story safe zones.
 //!
 //! Foundation: imports nothing from the pipeline.
 

@@ -117,7 +117,7 @@ impl Job<'_> {
             &values,
             settings.as_bytes(),
         ];
-        for (field, _, bytes) in files {
+        for PhotoFile { field, bytes, .. } in files {
             parts.push(field.as_bytes());
             parts.push(bytes);
         }

@@ -16,8 +16,14 @@ use crate::preset::Preset;
 use crate::raster::Record;
 use crate::template::FieldKind;
 
-/// A photo file read but not decoded: (field, path, bytes).
-pub(crate) type PhotoFile = (String, PathBuf, Vec<u8>);
+/// A photo file read but not decoded.
+pub(crate) struct PhotoFile {
+    /// The photo slot's field.
+    pub field: String,
+    /// Where it was read, inside the photo folder.
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
 
 /// Held by a row while it keeps a photo decoded again at full size, so that two
 /// worker threads never hold one each: two 12 MP photos at once (96 MB) were the
@@ -94,14 +100,18 @@ impl Job<'_> {
             let (path, bytes) =
                 crate::template::confine::read(&self.campaign.photos, value, &folder, crate::limits::MAX_PHOTO_BYTES)
                     .map_err(|m| err(Path::new(value), m))?;
-            out.push((f.name, path, bytes));
+            out.push(PhotoFile {
+                field: f.name,
+                path,
+                bytes,
+            });
         }
         Ok(out)
     }
 
     fn decode(row: usize, files: &[PhotoFile]) -> Result<BTreeMap<String, Arc<RgbaImage>>> {
         let mut out = BTreeMap::new();
-        for (field, path, bytes) in files {
+        for PhotoFile { field, path, bytes } in files {
             let image = crate::photo::decode(bytes).map_err(|message| Error::Photo {
                 path: path.clone(),
                 row,
@@ -134,7 +144,7 @@ impl Job<'_> {
             photos: BTreeMap::new(),
             faces: BTreeMap::new(),
         };
-        for (field, path, bytes) in files {
+        for PhotoFile { field, path, bytes } in files {
             let err = |message| Error::Photo {
                 path: path.clone(),
                 row,

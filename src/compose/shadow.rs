@@ -3,7 +3,7 @@
 //! the PDF: an offset copy of the element in the flood colour, drawn under it.
 //! svg2pdf would rasterize the filtered element, and a candidate's name would
 //! become a picture instead of text. Other filters are left to svg2pdf.
-//! For pixels, the copies are drawn from their element's layer (`layer`).
+//! For pixels, the copies are drawn from their element's layer (`raster::shadow_layer`).
 
 use std::collections::HashMap;
 use std::fmt::Write;

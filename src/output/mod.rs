@@ -11,6 +11,8 @@ use std::path::{Component, PathBuf};
 use image::codecs::jpeg::JpegEncoder;
 use image::{ExtendedColorType, ImageEncoder, RgbaImage};
 
+use crate::limits::MAX_NAME_BYTES;
+
 pub(crate) mod delivery;
 mod disk;
 mod webp;
@@ -170,9 +172,6 @@ pub fn slug(text: &str) -> String {
         .to_string();
     if out.is_empty() { "poster".into() } else { out }
 }
-
-/// Longest file or folder name most file systems accept, in bytes.
-const MAX_NAME_BYTES: usize = 255;
 
 /// Fills a file-name pattern. `{name}` takes a variable or a field value,
 /// always slugged, so no value can add a folder or leave the output folder.

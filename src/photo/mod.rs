@@ -4,7 +4,7 @@
 //! Also owns faces (`face`), JPEG at a DCT scale (`jpeg`), colour profiles (`icc`) and the
 //! comic effects (`effects`).
 //!
-//! May import: foundation modules, `data`.
+//! May import: foundation modules (and `data`, below it, though it needs nothing there).
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbaImage;

@@ -29,7 +29,7 @@ pub use crate::compose::{Composed, Record, RenderOptions};
 use crate::error::{Error, Result};
 use crate::fonts::Fonts;
 use crate::limits::MAX_PIXELS;
-use crate::template::Template;
+use crate::template::{Template, Variant};
 
 /// A rendered poster.
 #[derive(Debug, Clone)]
@@ -93,43 +93,24 @@ pub(crate) fn rasterize_with(
         }
     };
     let v = &template.variants[composed.variant];
+    let fail = |message: String| Error::Render {
+        row: record.row,
+        message,
+    };
     let ((w, h), _) = crate::template::canvas::output_size(v, size);
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        let message = format!("{w}×{h} is over the {MAX_PIXELS}-pixel limit");
-        return Err(Error::Render {
-            row: record.row,
-            message,
-        });
+        return Err(fail(format!("{w}×{h} is over the {MAX_PIXELS}-pixel limit")));
     }
     let transform = crate::template::canvas::cover(v, (w, h));
-    let (scale, ox, oy) = (transform.sx, transform.tx, transform.ty);
-    let mut warnings = composed.warnings.clone();
-    warnings.extend(crate::template::canvas::cropped_slots(v, transform, (w, h)));
-    let mut boxes: Vec<(String, [f32; 4])> = composed
-        .inks
-        .iter()
-        .map(|(field, f)| {
-            (
-                field.clone(),
-                [f.x * scale + ox, f.y * scale + oy, f.width * scale, f.height * scale],
-            )
-        })
-        .collect();
     let prepared;
     let frames = match frames {
         Some(frames) => frames,
         None => {
-            prepared = crate::compose::placement::prepare_photos(template, v, record, scale);
+            prepared = crate::compose::placement::prepare_photos(template, v, record, transform.sx);
             &prepared
         }
     };
-    warnings.extend(frames.warnings.iter().cloned());
-    boxes.extend(
-        frames
-            .faces
-            .iter()
-            .map(|(label, [x, y, fw, fh])| (label.clone(), [x + ox, y + oy, *fw, *fh])),
-    );
+    let (warnings, boxes) = to_review(v, composed, frames, transform, (w, h));
     // Placeholders may set a radius or size: check the filled document too.
     crate::limits::check_extents(&composed.svg).map_err(|message| Error::Template {
         path: v.path.clone(),
@@ -141,7 +122,7 @@ pub(crate) fn rasterize_with(
         .overlays
         .get(template, composed.variant, (w, h), transform, fonts);
     let svg = match overlays {
-        Some(_) => crate::raster::overlay::strip(&composed.svg),
+        Some(_) => overlay::strip(&composed.svg),
         None => std::borrow::Cow::Borrowed(composed.svg.as_str()),
     };
     let parse = |served: &BTreeMap<String, Arc<Vec<u8>>>| {
@@ -151,33 +132,16 @@ pub(crate) fn rasterize_with(
         });
         usvg::Tree::from_str(&svg, &opt)
     };
-    // Photos that can be copied 1:1 through their slot's window are drawn here,
-    // between the nodes below and above them; resvg draws the others.
-    let mut served = BTreeMap::new();
-    let mut direct = Vec::new();
-    for (field, image) in &frames.photos {
-        let window = v.fixed_photos.contains(field).then(|| {
-            let key = (composed.variant, field.as_str(), (w, h), image.dimensions());
-            caches.windows.get(key, transform, |stand_in| {
-                let mut served: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
-                served.insert(field.clone(), stand_in);
-                parse(&served).ok()
-            })
-        });
-        match window.flatten() {
-            Some(window) => {
-                served.insert(field.clone(), window.stand_in.clone());
-                direct.push((crate::template::ids::photo_id(field), window, image));
-            }
-            None => {
-                served.insert(field.clone(), Arc::new(crate::png::encode_stored(image)));
-            }
-        }
-    }
-    let tree = parse(&served).map_err(|e| Error::Render {
-        row: record.row,
-        message: e.to_string(),
-    })?;
+    let (served, direct) = window::serve(
+        &caches.windows,
+        v,
+        composed.variant,
+        &frames.photos,
+        (w, h),
+        transform,
+        &parse,
+    );
+    let tree = parse(&served).map_err(|e| fail(e.to_string()))?;
     let filter_error = |(filter, message)| Error::Filter {
         path: v.path.clone(),
         filter,
@@ -186,10 +150,6 @@ pub(crate) fn rasterize_with(
     // Placeholders may change a filter: check the filled tree too, before any pixel.
     crate::limits::check_filters(&v.filters, transform, (w, h)).map_err(filter_error)?;
     crate::limits::check_filters(&crate::limits::filters(&tree), transform, (w, h)).map_err(filter_error)?;
-    let fail = |message: String| Error::Render {
-        row: record.row,
-        message,
-    };
     let mut pixmap = match &v.background {
         // Start from the static background: cached and copied for social sizes,
         // drawn afresh for print sizes, where one more canvas costs hundreds of MB.
@@ -199,30 +159,65 @@ pub(crate) fn rasterize_with(
             .ok_or_else(|| fail(format!("the static background of variant {:?} cannot be drawn", v.name)))?,
         None => tiny_skia::Pixmap::new(w, h).ok_or_else(|| fail(format!("cannot allocate a {w}×{h} image")))?,
     };
-    // Node by node, as resvg::render would, but for photos copied through their
-    // window and hard shadows drawn from their element's pixels (`shadow`).
-    shadow_layer::draw_nodes(tree.root().children(), transform, &mut pixmap, &mut |node, pixmap| {
-        let layer = overlays
-            .as_ref()
-            .and_then(|o| o.get(crate::raster::overlay::run_of(node)?));
-        match (
-            layer,
-            direct.iter().find(|(id, ..)| crate::raster::window::holds(node, id)),
-        ) {
-            (Some(layer), _) => layer.draw(pixmap),
-            (None, Some((_, window, image))) => window.draw(image, pixmap),
-            (None, None) => crate::raster::window::draw_node(node, transform, pixmap),
-        }
-    });
+    draw(
+        &tree,
+        transform,
+        &mut pixmap,
+        overlays.as_deref().map(Vec::as_slice),
+        &direct,
+    );
     drop(tree);
-    let image = crate::template::canvas::into_image(pixmap);
     Ok(Poster {
-        image,
+        image: crate::template::canvas::into_image(pixmap),
         variant: v.name.clone(),
         texts: composed.texts.clone(),
         warnings,
         boxes,
     })
+}
+
+/// What a reviewer is told about one output: the text warnings, the slots its crop cuts, the
+/// photos' warnings; and what a viewer must see in output pixels (each text's ink, each face).
+fn to_review(
+    v: &Variant,
+    composed: &Composed,
+    frames: &PreparedPhotos,
+    transform: tiny_skia::Transform,
+    size: (u32, u32),
+) -> (Vec<String>, Vec<(String, [f32; 4])>) {
+    let (scale, ox, oy) = (transform.sx, transform.tx, transform.ty);
+    let mut warnings = composed.warnings.clone();
+    warnings.extend(crate::template::canvas::cropped_slots(v, transform, size));
+    warnings.extend(frames.warnings.iter().cloned());
+    let inks = composed.inks.iter().map(|(field, f)| {
+        let at = [f.x * scale + ox, f.y * scale + oy, f.width * scale, f.height * scale];
+        (field.clone(), at)
+    });
+    let faces = frames
+        .faces
+        .iter()
+        .map(|(label, [x, y, fw, fh])| (label.clone(), [x + ox, y + oy, *fw, *fh]));
+    (warnings, inks.chain(faces).collect())
+}
+
+/// Draws `tree` node by node, as `resvg::render` would, except for the overlay runs (laid
+/// from their layers), the photos copied through their window, and hard shadows drawn from
+/// their element's pixels (`shadow_layer`).
+fn draw(
+    tree: &usvg::Tree,
+    transform: tiny_skia::Transform,
+    pixmap: &mut tiny_skia::Pixmap,
+    overlays: Option<&[overlay::Layer]>,
+    direct: &[window::Direct],
+) {
+    shadow_layer::draw_nodes(tree.root().children(), transform, pixmap, &mut |node, pixmap| {
+        let layer = overlays.and_then(|o| o.get(overlay::run_of(node)?));
+        match (layer, direct.iter().find(|(id, ..)| window::holds(node, id))) {
+            (Some(layer), _) => layer.draw(pixmap),
+            (None, Some((_, window, image))) => window.draw(image, pixmap),
+            (None, None) => window::draw_node(node, transform, pixmap),
+        }
+    });
 }
 
 /// Renders one poster: [`compose`] then [`rasterize`], with the variant whose

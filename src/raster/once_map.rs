@@ -1,7 +1,7 @@
 //! Values computed once per key and shared, even when several threads ask
 //! for the same key at once: the first computes, the others wait for it;
 //! threads asking for different keys never wait on each other's work.
-//! Backs the per-template caches (static backgrounds, photo windows).
+//! Backs the raster caches (static backgrounds, overlay layers, photo windows).
 
 use std::collections::HashMap;
 use std::hash::Hash;

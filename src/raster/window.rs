@@ -12,6 +12,7 @@
 //! path: no filter or blend mode around the photo, nothing else drawn in the
 //! element, the photo axis-aligned and 1:1. Others are drawn by resvg.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use image::RgbaImage;
@@ -19,6 +20,7 @@ use resvg::{tiny_skia, usvg};
 
 use crate::pixel::{div255, opaque};
 use crate::raster::once_map::OnceMap;
+use crate::template::Variant;
 
 /// Where a photo lands on the output and how much of it shows.
 #[derive(Debug)]
@@ -33,6 +35,46 @@ pub(crate) struct Window {
     /// in place of the real one, so the tree has the same geometry and no
     /// photo is encoded for a renderer that will not draw it.
     pub stand_in: Arc<Vec<u8>>,
+}
+
+/// A photo drawn by copying it through its window: its element's id, the window, the photo.
+pub(crate) type Direct<'a> = (String, Arc<Window>, &'a RgbaImage);
+
+/// The photos of one poster, each either copied 1:1 through its slot's window ([`Direct`],
+/// when the slot is fixed and its element only changes alpha) or served to usvg to draw: what
+/// usvg is served by field (a window's white stand-in, or the photo as a stored PNG).
+/// `parse(served)` gives the poster's tree with those images.
+pub(crate) fn serve<'a, E>(
+    windows: &Windows,
+    v: &Variant,
+    variant: usize,
+    photos: &'a BTreeMap<String, RgbaImage>,
+    size: (u32, u32),
+    transform: tiny_skia::Transform,
+    parse: &impl Fn(&BTreeMap<String, Arc<Vec<u8>>>) -> Result<usvg::Tree, E>,
+) -> (BTreeMap<String, Arc<Vec<u8>>>, Vec<Direct<'a>>) {
+    let mut served = BTreeMap::new();
+    let mut direct = Vec::new();
+    for (field, image) in photos {
+        let window = v.fixed_photos.contains(field).then(|| {
+            let key = (variant, field.as_str(), size, image.dimensions());
+            windows.get(key, transform, |stand_in| {
+                let mut served: BTreeMap<String, Arc<Vec<u8>>> = BTreeMap::new();
+                served.insert(field.clone(), stand_in);
+                parse(&served).ok()
+            })
+        });
+        match window.flatten() {
+            Some(window) => {
+                served.insert(field.clone(), window.stand_in.clone());
+                direct.push((crate::template::ids::photo_id(field), window, image));
+            }
+            None => {
+                served.insert(field.clone(), Arc::new(crate::png::encode_stored(image)));
+            }
+        }
+    }
+    (served, direct)
 }
 
 /// Whether `node` is or holds the element `id` (usvg puts an image's id on

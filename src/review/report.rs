@@ -1,4 +1,4 @@
-//! The batch report: one entry per row × preset, written as `report.json`.
+//! The batch report: one entry per row × preset, written as `report.json` and `report.csv`.
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! `max_lines`, with line breaks a typographer would choose for a name
 //! (`line_break` proposes them and prices each).
 //!
-//! Lines are measured by usvg itself (see [`crate::template::fill`]), at a reference size
+//! Lines are measured by usvg itself (`compose::measure`, through the measuring function), at a reference size
 //! of 100 units: outlines scale linearly with the font size (usvg does not
 //! hint), so one measurement per candidate line gives exact boxes at any size.
 
