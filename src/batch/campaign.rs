@@ -69,7 +69,7 @@ impl CampaignFile {
             path: path.into(),
             message: e.to_string(),
         })?;
-        let base = path.parent().unwrap_or(Path::new(""));
+        let base = folder_of(path);
         for p in [&mut file.template, &mut file.data, &mut file.photos, &mut file.out]
             .into_iter()
             .flatten()
@@ -161,9 +161,7 @@ impl Campaign {
         let data = file
             .data
             .ok_or_else(|| err("no data file: set `data = \"…\"` or pass --data".into()))?;
-        let photos = file
-            .photos
-            .unwrap_or_else(|| data.parent().unwrap_or(Path::new("")).to_path_buf());
+        let photos = file.photos.unwrap_or_else(|| folder_of(&data));
         let presets = file
             .presets
             .unwrap_or_default()
@@ -187,7 +185,7 @@ impl Campaign {
         // Unset, fonts come from a `fonts/` folder beside the campaign file (what its author
         // meant, wherever the command runs from), else from the working directory's.
         let mut fonts = file.fonts.unwrap_or_else(|| {
-            let beside = tidy(&origin.parent().unwrap_or(Path::new("")).join("fonts"));
+            let beside = tidy(&folder_of(origin).join("fonts"));
             vec![if beside.is_dir() {
                 beside
             } else {
@@ -241,6 +239,15 @@ impl Campaign {
     }
 }
 
+/// The folder holding `path`, as typed: `data/d.csv` → `data`, and `d.csv` → `.` (its
+/// parent is the empty path, which messages would show as nothing at all).
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// `samples/../out` → `out`: lexical, so messages show the paths people expect.
 /// A `..` after a symlink could point elsewhere, but campaign paths are the user's own.
 pub(crate) fn tidy(path: &Path) -> PathBuf {
@@ -289,7 +296,11 @@ mod tests {
         };
         let c = Campaign::resolve(file.overridden_by(flags), &path).unwrap();
         assert_eq!(c.data, PathBuf::from("other.csv"));
-        assert_eq!(c.photos, PathBuf::from(""), "photos default to the data file's folder");
+        assert_eq!(
+            c.photos,
+            PathBuf::from("."),
+            "photos default to the data file's folder, `.` for a bare name"
+        );
         assert_eq!(c.presets[0].name, "x-post");
         assert_eq!(c.fields["name"], "{prenom} {nom}");
         assert_eq!(c.name, DEFAULT_NAME);

@@ -16,6 +16,10 @@ use crate::preset::Preset;
 use crate::raster::Record;
 use crate::template::FieldKind;
 
+/// Where the photo folder comes from, for messages about a photo not found there.
+const PHOTO_FOLDER_HINT: &str =
+    "the photo folder is --photos, or `photos` in the campaign file; unset, the data file's folder";
+
 /// A photo file read but not decoded.
 pub(crate) struct PhotoFile {
     /// The photo slot's field.
@@ -96,10 +100,10 @@ impl Job<'_> {
                 column: f.name.clone(),
                 message,
             };
-            let folder = format!("the photo folder {}", self.campaign.photos.display());
+            let photos = &self.campaign.photos;
             let (path, bytes) =
-                crate::template::confine::read(&self.campaign.photos, value, &folder, crate::limits::MAX_PHOTO_BYTES)
-                    .map_err(|m| err(Path::new(value), m))?;
+                crate::template::confine::read(photos, value, "the photo folder", crate::limits::MAX_PHOTO_BYTES)
+                    .map_err(|m| err(Path::new(value), format!("{m}; {PHOTO_FOLDER_HINT}")))?;
             out.push(PhotoFile {
                 field: f.name,
                 path,

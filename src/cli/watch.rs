@@ -111,7 +111,15 @@ impl Watcher {
                 .watch(d, RecursiveMode::Recursive)
                 .map_err(|e| watch_error(d, e))?;
         }
-        let mut parents: Vec<&Path> = files.iter().filter_map(|f| f.parent()).collect();
+        // A bare file name's folder is `.`, not the empty path.
+        let mut parents: Vec<&Path> = files
+            .iter()
+            .map(|f| {
+                f.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+            })
+            .collect();
         parents.sort();
         parents.dedup();
         for d in parents.into_iter().filter(|p| !dirs.iter().any(|d| p.starts_with(d))) {

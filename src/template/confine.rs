@@ -3,7 +3,6 @@
 //! no absolute path, no `..`, no URL, no link leading out, regular files only
 //! (never a FIFO or a device), and a size cap, all checked before reading.
 //! usvg itself reads nothing: its resolver serves only what was read here.
-//! Campaign paths are tidied here too (`samples/../out` → `out`), lexically.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -34,7 +33,7 @@ pub(crate) fn resolve(root: &Path, rel: &str, folder: &str, max_bytes: u64) -> R
     let full = root
         .join(path)
         .canonicalize()
-        .map_err(|e| format!("not found in {folder} ({e})"))?;
+        .map_err(|e| format!("not found in {folder} {} ({e})", root.display()))?;
     let meta = std::fs::metadata(&full).map_err(|e| e.to_string())?;
     if !full.starts_with(&root) || !meta.is_file() {
         return Err(format!("must be a regular file inside {folder}"));

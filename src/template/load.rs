@@ -40,7 +40,12 @@ impl Template {
             files.sort();
             (path.to_path_buf(), files, Manifest::read(path)?)
         } else {
-            let folder = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            // A bare file name (`t.svg`) has the empty path for parent: its folder is `.`.
+            let folder = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let folder = folder.to_path_buf();
             (folder, vec![path.to_path_buf()], (String::new(), Manifest::default()))
         };
         if files.is_empty() {

@@ -1,7 +1,7 @@
 //! The integration tests, one binary (as ripgrep does): each module was its own test
 //! crate, and each linked resvg, svg2pdf and the library again. Through the public API
 //! (`library`, `typography`, `photos`, `pdf`, `sheets`, `hostile`, `review`), the `affiche`
-//! binary in temporary folders (`cli`, `workflow`, `preview`), a real browser
+//! binary in temporary folders (`cli`, `workflow`, `preview`, `paths`), a real browser
 //! (`gallery_browser`), and the shape of `src/` (`architecture`).
 
 mod architecture;
@@ -10,6 +10,7 @@ mod common;
 mod gallery_browser;
 mod hostile;
 mod library;
+mod paths;
 mod pdf;
 mod photos;
 mod preview;
