@@ -24,6 +24,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Every type a public item shows is named here: a public field of a private type would
+// leave users holding values they cannot name.
+#![warn(unnameable_types)]
+
 // Foundation: imported by every stage.
 mod error;
 mod fonts;
@@ -48,16 +52,20 @@ mod batch;
 pub use batch::campaign::{Campaign, CampaignFile};
 pub use batch::init::init;
 pub use batch::{Batch, RunOptions};
+pub use compose::measure::text_ink;
 pub use compose::{Composed, Overflow, Record, RenderOptions, TextReport};
 pub use error::{Error, Result};
 pub use fonts::{FontOptions, Fonts};
+pub use geometry::Bounds;
 pub use output::delivery::MaxKb;
 pub use preset::{PRESETS, Preset};
-pub use raster::{Caches, Poster, compose, rasterize, render, text_ink};
+pub use raster::{Caches, Poster, compose, rasterize, render};
 pub use review::gallery::write as write_gallery;
 pub use review::report::{Entry, Report, Status};
 pub use review::sheet::{SheetOptions, compose as contact_sheet, preset_of as sheet_preset};
-pub use template::{FieldInfo, FieldKind, Template, is_svg_file};
+pub use template::slot::{PhotoSlot, TextSlot};
+pub use template::{FieldInfo, FieldKind, SlotRules, Template, Variant, is_svg_file};
+pub use text::fit::{Align, Case, VAlign};
 
 /// Decodes a photo from its bytes (JPEG, PNG, WebP, …): upright by its EXIF orientation,
 /// in sRGB, within the size limits a batch applies to candidates' photos.
@@ -67,7 +75,7 @@ pub fn decode_photo(bytes: &[u8]) -> Result<image::RgbaImage> {
 
 /// Photos as a batch handles them: decoding (at a scale), faces, crops, effects.
 pub mod photos {
-    pub use crate::photo::effects::{Effect, apply as apply_effects};
+    pub use crate::photo::effects::{Color, Effect, apply as apply_effects};
     pub use crate::photo::face::{Face, find as find_faces, rescale as rescale_faces};
     pub use crate::photo::{Fit, Placement, Prepared, decode, decode_for, prepare};
 }
@@ -79,6 +87,7 @@ pub mod tables {
 
 /// Encoders and how files reach the disk.
 pub mod files {
+    pub use crate::output::delivery::Delivery;
     pub use crate::output::{
         Encoding, Format, encode, encode_png_fast, encode_png_stored, file_name, slug, write_atomic,
     };

@@ -15,9 +15,9 @@ use image::RgbaImage;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, TextStr};
 use svg2pdf::usvg;
 
+use crate::compose::{Composed, Record, TextReport};
 use crate::error::{Error, Result};
 use crate::fonts::Fonts;
-use crate::raster::{Composed, Record, TextReport};
 use crate::template::Template;
 use crate::template::confine::ImageFormat;
 use crate::template::ids::PHOTO_HREF;

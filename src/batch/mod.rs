@@ -26,11 +26,12 @@ pub(crate) mod state;
 use self::job::Job;
 use self::state::{Lock, State};
 use crate::batch::campaign::Campaign;
+use crate::compose::RenderOptions;
 use crate::data::{self, Table};
 use crate::error::{Error, Result};
 use crate::fonts::{FontOptions, Fonts};
 use crate::preset::Preset;
-use crate::raster::{self as render, Caches, Poster, RenderOptions};
+use crate::raster::{self as render, Caches, Poster};
 use crate::review::report::{Entry, Report};
 use crate::template::{FieldKind, Template};
 

@@ -10,12 +10,13 @@ use crate::batch::job::Job;
 use crate::batch::row_photos::{Decoded, PhotoFile};
 use crate::batch::state::{self, State};
 use crate::compose::placement::PreparedPhotos;
+use crate::compose::{Composed, Record, RenderOptions};
 use crate::data::{self, Row, Table};
 use crate::error::{Error, Result};
 use crate::output;
 use crate::output::delivery;
 use crate::preset::Preset;
-use crate::raster::{self as render, Composed, Record, RenderOptions};
+use crate::raster as render;
 use crate::review::report::{Entry, Status};
 
 /// A drawn poster: pixels, still to be encoded for delivery, or a finished PDF.

@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use image::RgbaImage;
 
 use crate::batch::job::Job;
+use crate::compose::Record;
 use crate::data::Row;
 use crate::error::{Error, Result};
 use crate::preset::Preset;
-use crate::raster::Record;
 use crate::template::FieldKind;
 
 /// Where the photo folder comes from, for messages about a photo not found there.

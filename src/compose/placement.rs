@@ -170,7 +170,8 @@ pub(crate) fn placement(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::raster::{RenderOptions, compose, rasterize, rasterize_with};
+    use crate::compose::RenderOptions;
+    use crate::raster::{compose, rasterize, rasterize_with};
 
     /// Two outputs of the wide variant at one scale, 3 px apart in height, share their
     /// photo frames: the shared frames give the very poster of preparing them afresh.

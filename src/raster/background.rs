@@ -67,8 +67,9 @@ pub const CACHE_PIXELS: u64 = 4_000_000;
 
 #[cfg(test)]
 mod tests {
+    use crate::compose::RenderOptions;
     use crate::raster::tests::hero;
-    use crate::raster::{Caches, RenderOptions, render};
+    use crate::raster::{Caches, render};
 
     /// The cached background plus the per-row foreground gives the very pixels
     /// of drawing the whole document at once.

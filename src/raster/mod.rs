@@ -22,10 +22,8 @@ mod shadow_layer;
 pub(crate) mod window;
 
 pub use self::caches::Caches;
-pub use crate::compose::measure::text_ink;
 use crate::compose::placement::PreparedPhotos;
-pub use crate::compose::typeset::TextReport;
-pub use crate::compose::{Composed, Record, RenderOptions};
+use crate::compose::{Composed, Record, RenderOptions, TextReport};
 use crate::error::{Error, Result};
 use crate::fonts::Fonts;
 use crate::limits::MAX_PIXELS;

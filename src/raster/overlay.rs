@@ -183,9 +183,10 @@ fn document(source: &str, overlays: &crate::template::statics::Overlays, n: usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compose::{Record, RenderOptions};
     use crate::fonts::Fonts;
     use crate::raster::tests::hero;
-    use crate::raster::{Caches, Record, RenderOptions, render};
+    use crate::raster::{Caches, render};
     use crate::template::Template;
 
     /// What an overlay element defines stays usable by the slots: a gradient defined inside

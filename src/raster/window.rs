@@ -282,8 +282,9 @@ mod tests {
 
     use image::RgbaImage;
 
+    use crate::compose::RenderOptions;
     use crate::raster::tests::hero;
-    use crate::raster::{Caches, RenderOptions, render};
+    use crate::raster::{Caches, render};
     use crate::template::Template;
 
     /// The photo copied 1:1 through its slot's window against the same poster drawn by

@@ -286,7 +286,7 @@ const SCRIPT: &str = include_str!("gallery.js");
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::raster::TextReport;
+    use crate::compose::TextReport;
 
     fn entry(row: usize, name: &str, preset: &str, warnings: &[&str]) -> Entry {
         Entry {

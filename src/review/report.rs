@@ -4,8 +4,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::compose::TextReport;
 use crate::error::Result;
-use crate::raster::TextReport;
 
 /// Outcome of one poster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
