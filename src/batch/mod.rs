@@ -148,9 +148,12 @@ impl Batch {
                 .filter(|c| !self.table.columns.contains(c))
             {
                 let columns = self.table.columns.join(", ");
+                let near = near_column(&self.table.columns, &c);
                 problems.push(err(
                     &c,
-                    format!("field {field:?} = {pattern:?} names a column the file does not have (columns: {columns})"),
+                    format!(
+                        "field {field:?} = {pattern:?} names a column the file does not have (columns: {columns}){near}"
+                    ),
                 ));
             }
         }
@@ -167,7 +170,8 @@ impl Batch {
             let bound = self.campaign.fields.contains_key(&f.name) || self.table.columns.contains(&f.name);
             let needed = f.kind != FieldKind::Placeholder && self.template.rules_for(&f.name).required;
             if needed && !bound {
-                problems.push(err(&f.name, format!("the template's {kind} slot {name:?} has no column: add a column named {name:?} or map it under [fields] in the campaign", kind = f.kind, name = f.name)));
+                let near = near_column(&self.table.columns, &f.name);
+                problems.push(err(&f.name, format!("the template's {kind} slot {name:?} has no column: add a column named {name:?} or map it under [fields] in the campaign{near}", kind = f.kind, name = f.name)));
             }
         }
         Error::from_many(problems)
@@ -402,5 +406,15 @@ impl Batch {
         report.write(out)?;
         crate::review::gallery::write(&report, out)?;
         Ok(report)
+    }
+}
+
+/// The column of `columns` that differs from `name` only by case or surrounding spaces
+/// (`Nom ` for `nom`, as spreadsheets get typed), said as the column likely meant; else nothing.
+fn near_column(columns: &[String], name: &str) -> String {
+    let key = |s: &str| s.trim().to_lowercase();
+    match columns.iter().find(|c| key(c) == key(name)) {
+        Some(c) => format!("; the file has a column {c:?}: spaces and case count, rename it {name:?}"),
+        None => String::new(),
     }
 }

@@ -22,6 +22,14 @@ pub(crate) fn resolve(root: &Path, rel: &str, folder: &str, max_bytes: u64) -> R
     let plain = path
         .components()
         .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    let web = rel
+        .split_once("://")
+        .is_some_and(|(scheme, _)| ["http", "https", "ftp"].iter().any(|w| scheme.eq_ignore_ascii_case(w)));
+    if web {
+        return Err(format!(
+            "a web address: affiche reads nothing from the network; only files inside {folder} may be used: save them there and give their names"
+        ));
+    }
     if rel.is_empty() || url || path.is_absolute() || !plain {
         return Err(format!(
             "only files inside {folder} may be used (no absolute path, no \"..\", no URL)"
