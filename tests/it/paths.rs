@@ -144,26 +144,26 @@ fn every_flag_takes_every_form_of_path_for_render_check_and_preview() {
     }
 }
 
+/// The command, typed in the campaign folder: `--data` by bare name, no `--photos`, into `o/`.
+fn render_typed(f: &Folder, data: &str) -> crate::common::Run {
+    let args = [
+        "--template",
+        "tpl",
+        "--fonts",
+        "fonts",
+        "--data",
+        data,
+        "--preset",
+        "instagram-square",
+    ];
+    affiche_in(&f.home, &[&["render"][..], &args, &["--out", "o"]].concat())
+}
+
 /// The issue's own command: a bare data file name and no --photos; the photos are beside it.
 #[test]
 fn a_bare_data_file_name_finds_the_photos_beside_it() {
     let f = folder();
-    let run = affiche_in(
-        &f.home,
-        &[
-            "render",
-            "--template",
-            "tpl",
-            "--fonts",
-            "fonts",
-            "--data",
-            "d.csv",
-            "--preset",
-            "instagram-square",
-            "--out",
-            "o",
-        ],
-    );
+    let run = render_typed(&f, "d.csv");
     assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
     assert_eq!(posters(&f.home.join("o")), 2);
 }
@@ -198,22 +198,7 @@ fn a_campaign_file_takes_every_form_of_path() {
 fn a_missing_photo_names_the_folder_searched_and_what_sets_it() {
     let f = folder();
     std::fs::remove_file(f.home.join("collins.jpg")).unwrap();
-    let run = affiche_in(
-        &f.home,
-        &[
-            "render",
-            "--template",
-            "tpl",
-            "--fonts",
-            "fonts",
-            "--data",
-            "d.csv",
-            "--preset",
-            "instagram-square",
-            "--out",
-            "o",
-        ],
-    );
+    let run = render_typed(&f, "d.csv");
     assert_eq!(run.code, Some(1), "one row failed\n{}\n{}", run.stdout, run.stderr);
     assert_eq!(posters(&f.home.join("o")), 1, "the other row rendered");
     let report = std::fs::read_to_string(f.home.join("o/report.json")).unwrap();
@@ -233,27 +218,12 @@ fn a_missing_photo_names_the_folder_searched_and_what_sets_it() {
 #[test]
 fn a_near_miss_header_and_a_photo_url_say_what_to_change() {
     let f = folder();
-    let args = |data: &'static str| {
-        [
-            "render",
-            "--template",
-            "tpl",
-            "--fonts",
-            "fonts",
-            "--data",
-            data,
-            "--preset",
-            "instagram-square",
-            "--out",
-            "o",
-        ]
-    };
     std::fs::write(
         f.home.join("h.csv"),
         "Name ,constituency,photo\nLéa ROY,Paris,hopper.jpg\n",
     )
     .unwrap();
-    let run = affiche_in(&f.home, &args("h.csv"));
+    let run = render_typed(&f, "h.csv");
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
         run.stderr
@@ -266,7 +236,7 @@ fn a_near_miss_header_and_a_photo_url_say_what_to_change() {
         "name,constituency,photo\nLéa ROY,Paris,https://example.org/lea.jpg\nZoé KERMARREC,Brest,collins.jpg\n",
     )
     .unwrap();
-    let run = affiche_in(&f.home, &args("u.csv"));
+    let run = render_typed(&f, "u.csv");
     assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stdout
