@@ -40,13 +40,13 @@ fn jpeg_with_orientation(orientation: u16, times: u32) -> Vec<u8> {
         32 * times,
         image::imageops::FilterType::Nearest,
     );
-    let jpeg = encode(&DynamicImage::ImageRgb8(q), ImageFormat::Jpeg);
-    // TIFF, little endian: header, one IFD entry (0x0112 SHORT 1 = orientation), no next IFD.
-    let mut tiff = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0".to_vec();
-    tiff.extend(orientation.to_le_bytes());
-    tiff.extend([0, 0, 0, 0, 0, 0]);
+    jpeg_exif(&DynamicImage::ImageRgb8(q), orientation)
+}
+
+fn jpeg_exif(img: &DynamicImage, orientation: u16) -> Vec<u8> {
+    let jpeg = encode(&DynamicImage::ImageRgb8(img.to_rgb8()), ImageFormat::Jpeg);
     let mut app1 = b"Exif\0\0".to_vec();
-    app1.extend(tiff);
+    app1.extend(exif_tiff(orientation));
     let mut out = jpeg[..2].to_vec(); // SOI
     out.extend([0xFF, 0xE1]);
     out.extend(((app1.len() + 2) as u16).to_be_bytes());
@@ -55,51 +55,145 @@ fn jpeg_with_orientation(orientation: u16, times: u32) -> Vec<u8> {
     out
 }
 
+/// The TIFF block of an EXIF segment holding only the orientation tag (little endian:
+/// header, one IFD entry 0x0112 SHORT 1, no next IFD).
+fn exif_tiff(orientation: u16) -> Vec<u8> {
+    let mut tiff = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0".to_vec();
+    tiff.extend(orientation.to_le_bytes());
+    tiff.extend([0, 0, 0, 0, 0, 0]);
+    tiff
+}
+
+/// A WebP of [`quadrants`] (lossless or lossy) with an `EXIF` chunk.
+fn webp_with_orientation(orientation: u16, lossy: bool, prefixed: bool) -> Vec<u8> {
+    webp_exif(&DynamicImage::ImageRgb8(quadrants()), orientation, lossy, prefixed)
+}
+
+/// `img` as a WebP with an `EXIF` chunk. Writers disagree on whether the chunk starts
+/// with JPEG's `Exif\0\0` (Pillow writes it, the spec does not): `prefixed` says which.
+fn webp_exif(img: &DynamicImage, orientation: u16, lossy: bool, prefixed: bool) -> Vec<u8> {
+    let (w, h) = (img.width(), img.height());
+    let plain = if lossy {
+        webp::Encoder::from_rgba(&img.to_rgba8(), w, h).encode(95.0).to_vec()
+    } else {
+        encode(&DynamicImage::ImageRgb8(img.to_rgb8()), ImageFormat::WebP)
+    };
+    let image_chunk = &plain[12..]; // after RIFF size WEBP
+    let mut vp8x = vec![0x08, 0, 0, 0]; // flags: EXIF
+    vp8x.extend(&(w - 1).to_le_bytes()[..3]);
+    vp8x.extend(&(h - 1).to_le_bytes()[..3]);
+    let mut exif = if prefixed { b"Exif\0\0".to_vec() } else { Vec::new() };
+    exif.extend(exif_tiff(orientation));
+    let mut body = b"WEBP".to_vec();
+    for (tag, data) in [(&b"VP8X"[..], &vp8x[..]), (&b"EXIF"[..], &exif[..])] {
+        if tag == b"EXIF" {
+            body.extend(image_chunk);
+        }
+        body.extend(tag);
+        body.extend((data.len() as u32).to_le_bytes());
+        body.extend(data);
+        if data.len() % 2 == 1 {
+            body.push(0);
+        }
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend((body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
+/// A PNG of [`quadrants`] with an `eXIf` chunk.
+fn png_with_orientation(orientation: u16, after_pixels: bool) -> Vec<u8> {
+    png_exif(&DynamicImage::ImageRgb8(quadrants()), orientation, after_pixels)
+}
+
+/// `img` as a PNG with an `eXIf` chunk before or after the pixels (both are seen: the
+/// PNG extension asks for before, some tools append it).
+fn png_exif(img: &DynamicImage, orientation: u16, after_pixels: bool) -> Vec<u8> {
+    let png = encode(img, ImageFormat::Png);
+    let data = exif_tiff(orientation);
+    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
+    let mut crc = flate2::Crc::new();
+    crc.update(b"eXIf");
+    crc.update(&data);
+    chunk.extend(b"eXIf");
+    chunk.extend(&data);
+    chunk.extend(crc.sum().to_be_bytes());
+    // Signature (8) + IHDR (25); IEND is the last 12 bytes.
+    let at = if after_pixels { png.len() - 12 } else { 33 };
+    [&png[..at], &chunk[..], &png[at..]].concat()
+}
+
 fn close(p: &Rgba<u8>, c: [u8; 3]) -> bool {
     (0..3).all(|i| p[i].abs_diff(c[i]) < 40)
 }
 
+/// Where the red (top-left) quadrant lands once the photo is shown upright, per orientation.
+const RED_CORNER: [(u16, &str); 8] = [
+    (1, "tl"),
+    (2, "tr"),
+    (3, "br"),
+    (4, "bl"),
+    (5, "tl"),
+    (6, "tr"),
+    (7, "br"),
+    (8, "bl"),
+];
+
+fn assert_upright(img: &RgbaImage, orientation: u16, corner: &str, what: &str) {
+    let rotated = orientation >= 5;
+    assert_eq!(
+        img.dimensions(),
+        if rotated { (32, 64) } else { (64, 32) },
+        "{what}, orientation {orientation}"
+    );
+    let (w, h) = img.dimensions();
+    let (x, y) = match corner {
+        "tl" => (4, 4),
+        "tr" => (w - 5, 4),
+        "bl" => (4, h - 5),
+        _ => (w - 5, h - 5),
+    };
+    assert!(
+        close(img.get_pixel(x, y), RED),
+        "{what}, orientation {orientation}: {:?} at {corner}",
+        img.get_pixel(x, y)
+    );
+}
+
 #[test]
 fn every_exif_orientation_comes_out_upright() {
-    // Where the red (top-left) quadrant lands once the photo is shown upright.
-    let expected = [
-        (1, "tl"),
-        (2, "tr"),
-        (3, "br"),
-        (4, "bl"),
-        (5, "tl"),
-        (6, "tr"),
-        (7, "br"),
-        (8, "bl"),
-    ];
     // Full decodes (image's decoder) and DCT-scaled ones (jpeg-decoder): a 4× photo
     // for a 16×16 frame is decoded at a quarter, back to 64×32.
-    for ((orientation, corner), times) in expected.into_iter().flat_map(|e| [(e, 1), (e, 4)]) {
+    for ((orientation, corner), times) in RED_CORNER.into_iter().flat_map(|e| [(e, 1), (e, 4)]) {
         let (img, scale) = photo::decode_for(&jpeg_with_orientation(orientation, times), Some((16, 16))).unwrap();
         assert_eq!(scale, 1.0 / times as f32, "orientation {orientation}");
-        let rotated = orientation >= 5;
-        assert_eq!(
-            img.dimensions(),
-            if rotated { (32, 64) } else { (64, 32) },
-            "orientation {orientation}, {times}×"
-        );
-        let (w, h) = img.dimensions();
-        let (x, y) = match corner {
-            "tl" => (4, 4),
-            "tr" => (w - 5, 4),
-            "bl" => (4, h - 5),
-            _ => (w - 5, h - 5),
-        };
-        assert!(
-            close(img.get_pixel(x, y), RED),
-            "orientation {orientation}, {times}×: {:?} at {corner}",
-            img.get_pixel(x, y)
-        );
+        assert_upright(&img, orientation, corner, &format!("jpeg {times}×"));
     }
 }
 
 #[test]
-fn grayscale_16_bit_and_webp_decode_to_the_same_picture() {
+fn webp_and_png_exif_orientations_come_out_upright() {
+    for (orientation, corner) in RED_CORNER {
+        let cases = [
+            ("webp lossless", webp_with_orientation(orientation, false, false)),
+            ("webp lossy", webp_with_orientation(orientation, true, false)),
+            (
+                "webp lossy, Exif\\0\\0 prefix",
+                webp_with_orientation(orientation, true, true),
+            ),
+            ("png eXIf before the pixels", png_with_orientation(orientation, false)),
+            ("png eXIf after the pixels", png_with_orientation(orientation, true)),
+        ];
+        for (what, bytes) in cases {
+            let img = photo::decode(&bytes).unwrap_or_else(|e| panic!("{what}, orientation {orientation}: {e}"));
+            assert_upright(&img, orientation, corner, what);
+        }
+    }
+}
+
+#[test]
+fn every_format_people_send_decodes_to_the_same_picture() {
     let rgb = DynamicImage::ImageRgb8(quadrants());
     let cases = [
         ("png 8-bit", encode(&rgb, ImageFormat::Png)),
@@ -109,6 +203,8 @@ fn grayscale_16_bit_and_webp_decode_to_the_same_picture() {
         ),
         ("webp lossless", encode(&rgb, ImageFormat::WebP)),
         ("jpeg baseline", encode(&rgb, ImageFormat::Jpeg)),
+        ("gif (first frame)", encode(&rgb, ImageFormat::Gif)),
+        ("tiff", encode(&rgb, ImageFormat::Tiff)),
     ];
     for (name, bytes) in cases {
         let img = photo::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -128,6 +224,110 @@ fn grayscale_16_bit_and_webp_decode_to_the_same_picture() {
             p[0] == p[1] && p[1] == p[2] && p[0] > 240 && p[3] == 255,
             "{name}: {p:?}"
         );
+    }
+}
+
+/// A real portrait stored turned as a phone stores it, for each EXIF orientation, as
+/// JPEG, WebP (Pillow's prefixed chunk) and PNG: each decodes to the upright portrait,
+/// and a batch finds the face in every one (a face detector misses a face upside down or
+/// on its side, so "no face found" is what a turned photo looked like in a report).
+#[test]
+fn a_real_portrait_turned_by_every_orientation_comes_out_upright_with_its_face() {
+    use image::metadata::Orientation;
+    let upright = image::open(common::root().join("samples/photos/hopper.jpg")).unwrap();
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join("photos")).unwrap();
+    let mut csv = String::from("prenom,nom,circonscription,photo,slogan\n");
+    for o in 1..=8u16 {
+        // What the camera stored: the upright picture turned back by the orientation's inverse.
+        let inverse = match o {
+            6 => 8,
+            8 => 6,
+            o => o,
+        };
+        let mut stored = upright.clone();
+        stored.apply_orientation(Orientation::from_exif(inverse as u8).unwrap());
+        let files = [
+            ("jpg", jpeg_exif(&stored, o)),
+            ("webp", webp_exif(&stored, o, true, true)),
+            ("png", png_exif(&stored, o, false)),
+        ];
+        for (ext, bytes) in files {
+            let decoded = photo::decode(&bytes).unwrap();
+            let diff = common::mean_difference(&decoded, &upright.to_rgba8());
+            assert!(
+                diff < 3.0,
+                "{ext}, orientation {o}: differs from the upright photo by {diff:.2}"
+            );
+            let file = format!("hopper-{o}.{ext}");
+            std::fs::write(t.path().join("photos").join(&file), bytes).unwrap();
+            csv += &format!("Grace,HOPPER {ext} {o},Paris (1re circonscription),{file},\n");
+        }
+    }
+    std::fs::write(t.path().join("data.csv"), csv).unwrap();
+    let (data, photos, out) = (t.path().join("data.csv"), t.path().join("photos"), t.path().join("out"));
+    let args = ["render", "samples/campaign.toml", "--data", data.to_str().unwrap()];
+    let more = [
+        "--photos",
+        photos.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--preset",
+        "instagram-square",
+    ];
+    common::affiche(&[&args[..], &more[..]].concat()).expect(0);
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let entries = report["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 24);
+    for e in entries {
+        let warnings = e["warnings"].to_string();
+        assert!(!warnings.contains("no face"), "{}: {warnings}", e["output"]);
+    }
+}
+
+/// The first bytes of an ISO-BMFF file (HEIC, AVIF): a `ftyp` box with its brands.
+fn ftyp(major: &[u8; 4], compatible: &[&[u8; 4]]) -> Vec<u8> {
+    let mut body = b"ftyp".to_vec();
+    body.extend(major);
+    body.extend([0, 0, 0, 0]);
+    compatible.iter().for_each(|b| body.extend(*b));
+    let mut out = ((body.len() + 4) as u32).to_be_bytes().to_vec();
+    out.extend(body);
+    out.extend([0; 64]); // the rest of the file does not matter: it is never decoded
+    out
+}
+
+#[test]
+fn formats_affiche_cannot_read_are_named_with_how_to_convert_them() {
+    let cases: [(&str, Vec<u8>, &[&str]); 6] = [
+        (
+            "iPhone HEIC",
+            ftyp(b"heic", &[b"mif1", b"heic"]),
+            &["HEIC", "Most Compatible", "photo.heic photo.jpg"],
+        ),
+        ("HEIF, mif1 only", ftyp(b"mif1", &[b"mif1", b"miaf"]), &["HEIC"]),
+        (
+            "Android AVIF",
+            ftyp(b"avif", &[b"avif", b"mif1", b"miaf"]),
+            &["AVIF", "photo.avif photo.jpg"],
+        ),
+        (
+            "BMP",
+            [&b"BM"[..], &[0; 52]].concat(),
+            &["BMP", "convert it to JPEG or PNG"],
+        ),
+        ("PDF", b"%PDF-1.7\n%\xe2\xe3\n1 0 obj".to_vec(), &["PDF document"]),
+        (
+            "text",
+            b"Jean Dupont, 3e circonscription".to_vec(),
+            &["not a JPEG, PNG, WebP, GIF or TIFF image"],
+        ),
+    ];
+    for (what, bytes, says) in cases {
+        let msg = photo::decode(&bytes).unwrap_err();
+        for said in says {
+            assert!(msg.contains(said), "{what}: {msg:?} should say {said:?}");
+        }
     }
 }
 
