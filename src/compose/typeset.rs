@@ -84,10 +84,14 @@ pub(crate) fn set(
     }
     let text = rules.case.apply(raw);
     let max_size = rules.max_size.or(slot.font_size).unwrap_or(slot.frame.height);
+    let min_size = rules.min_size.unwrap_or(max_size * 0.4).min(max_size);
     let fit_rules = FitRules {
         max_size,
-        min_size: rules.min_size.unwrap_or(max_size * 0.4).min(max_size),
-        max_lines: rules.max_lines.clamp(1, MAX_LINES),
+        min_size,
+        max_lines: rules
+            .max_lines
+            .unwrap_or_else(|| text_fit::lines_held(slot.frame.height, min_size, rules.line_height))
+            .clamp(1, MAX_LINES),
         line_height: rules.line_height,
         align: rules.align,
         valign: rules.valign,

@@ -21,8 +21,9 @@ pub struct SlotRules {
     pub max_size: Option<f32>,
     /// Smallest font size before the value counts as overflowing. Default: 40% of `max_size`.
     pub min_size: Option<f32>,
-    /// Lines the value may wrap to. Default: 1.
-    pub max_lines: usize,
+    /// Lines the value may wrap to. Default: as many as the drawn box holds at `min_size`
+    /// (its height ÷ (`min_size` × `line_height`), 1 to 4): a box drawn for two lines gets two.
+    pub max_lines: Option<usize>,
     /// Horizontal alignment in the box. Default: `center`.
     pub align: Align,
     /// Vertical alignment in the box. Default: `middle`.
@@ -53,7 +54,7 @@ impl Default for SlotRules {
         SlotRules {
             max_size: None,
             min_size: None,
-            max_lines: 1,
+            max_lines: None,
             align: Align::Center,
             valign: VAlign::Middle,
             case: Case::None,
@@ -108,7 +109,7 @@ mod tests {
         let r = SlotRules::default();
         assert_eq!(
             (r.max_lines, r.align, r.valign, r.line_height),
-            (1, Align::Center, VAlign::Middle, 1.1)
+            (None, Align::Center, VAlign::Middle, 1.1)
         );
         assert!(r.required && r.fonts.is_empty() && r.focus.is_none());
     }
@@ -122,7 +123,10 @@ mod tests {
         assert_eq!(text, toml);
         assert_eq!(m.name.as_deref(), Some("Héros"));
         let nom = &m.fields["nom"];
-        assert_eq!((nom.max_lines, nom.case, nom.align), (2, Case::Upper, Align::Center));
+        assert_eq!(
+            (nom.max_lines, nom.case, nom.align),
+            (Some(2), Case::Upper, Align::Center)
+        );
     }
 
     #[test]

@@ -93,6 +93,16 @@ pub struct Layout {
     pub lines: Vec<Line>,
 }
 
+/// How many lines of `size` set `line_height` × `size` apart a box `height` tall holds
+/// (at least 1): the first line takes about one `size`, each further one a pitch.
+pub fn lines_held(height: f32, size: f32, line_height: f32) -> usize {
+    let pitch = size * line_height;
+    if !(size > 0.0 && pitch > 0.0 && height > size) {
+        return 1;
+    }
+    1 + ((height - size) / pitch).floor() as usize
+}
+
 /// Chooses size and breaks for `text` in `frame`. `measure` gives the ink of a
 /// candidate line at [`REF_SIZE`]. Returns `None` when nothing fits at `min_size`.
 pub fn fit(text: &str, rules: &FitRules, frame: Bounds, measure: &dyn Fn(&str) -> Option<Ink>) -> Option<Layout> {
@@ -244,6 +254,15 @@ mod tests {
         width: 1000.0,
         height: 200.0,
     };
+
+    #[test]
+    fn a_box_holds_the_lines_its_height_has_room_for() {
+        // 300 tall at 64 px, 1.1 apart: 64 + 3 × 70.4 = 275 ≤ 300 < 64 + 4 × 70.4.
+        assert_eq!(lines_held(300.0, 64.0, 1.1), 4);
+        assert_eq!(lines_held(300.0, 120.0, 1.1), 2);
+        assert_eq!(lines_held(100.0, 120.0, 1.1), 1);
+        assert_eq!(lines_held(100.0, 0.0, 1.1), 1);
+    }
 
     #[test]
     fn short_name_stays_on_one_line_at_max_size() {

@@ -189,3 +189,64 @@ fn arabic_hebrew_and_cjk_names_render_through_fallbacks() {
         common::golden(file, &poster.image);
     }
 }
+
+/// A template exactly as a new user draws it, with no `template.toml`: a 800×300 box and a
+/// 160 px name, room for two lines at a smaller size. The defaults follow the drawing: every
+/// name of the real stress list (58 candidates: the longest, particles, apostrophes, parentheses)
+/// and the longest compound names wrap into the lines the box holds, inside it, with no manifest.
+#[test]
+fn with_no_manifest_real_long_names_wrap_into_the_lines_the_drawn_box_holds() {
+    const DRAWN: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="500">
+  <rect width="1000" height="500" fill="#fff"/>
+  <rect id="name-box" x="100" y="100" width="800" height="300" fill="none"/>
+  <text id="name" x="500" y="300" font-family="Anton" font-size="160" text-anchor="middle">NOM</text>
+</svg>"##;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("poster.svg"), DRAWN).unwrap();
+    let t = Template::load(dir.path(), fonts()).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stress-names.csv");
+    let mut names: Vec<String> = csv::Reader::from_path(fixture)
+        .unwrap()
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            format!("{} {}", &r[0], &r[1])
+        })
+        .collect();
+    assert_eq!(names.len(), 58);
+    names.extend(
+        [
+            "Jean-François GRILHAULT DES FONTAINES",
+            "Alexandra TARRIEUX-ANTRANIKIAN",
+            "Marie-Thérèse-Jeanne DE LA GUÉRONNIÈRE-MORTEMART D'AUBIGNÉ",
+        ]
+        .map(String::from),
+    );
+    let mut wrapped = 0;
+    for name in &names {
+        let c = compose(&t, name, Overflow::Error).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let report = &c.texts[0];
+        wrapped += usize::from(report.lines > 1);
+        let (_, ink) = c.inks.iter().find(|(f, _)| f == "name").unwrap();
+        assert!(
+            ink.x >= 99.5 && ink.y >= 99.5 && ink.x + ink.width <= 900.5 && ink.y + ink.height <= 400.5,
+            "{name}: ink {ink:?} leaves the 800×300 box at (100, 100)"
+        );
+        // Short names stay on one line at the drawn size.
+        if name.chars().count() <= 10 {
+            assert_eq!((report.lines, report.size), (1, 160.0), "{name}");
+        }
+    }
+    assert!(
+        wrapped >= 10,
+        "only {wrapped} names wrapped: the long ones need the second line"
+    );
+    // A manifest that says one line still means one line.
+    std::fs::write(dir.path().join("template.toml"), "[fields.name]\nmax_lines = 1\n").unwrap();
+    let one = Template::load(dir.path(), fonts()).unwrap();
+    let long = "Marie-Thérèse-Jeanne DE LA GUÉRONNIÈRE-MORTEMART D'AUBIGNÉ";
+    assert!(matches!(
+        compose(&one, long, Overflow::Error),
+        Err(Error::TextOverflow { .. })
+    ));
+}
