@@ -409,12 +409,12 @@ impl Batch {
     }
 }
 
-/// The column of `columns` that differs from `name` only by case or surrounding spaces
-/// (`Nom ` for `nom`, as spreadsheets get typed), said as the column likely meant; else nothing.
+/// The column of `columns` that differs from `name` only by case, accents or spaces
+/// (`Prénom ` for `prenom`, as spreadsheets get typed), said as the column likely meant; else nothing.
 fn near_column(columns: &[String], name: &str) -> String {
-    let key = |s: &str| s.trim().to_lowercase();
+    let key = |s: &str| deunicode::deunicode(s).to_lowercase().replace([' ', '_', '-'], "");
     match columns.iter().find(|c| key(c) == key(name)) {
-        Some(c) => format!("; the file has a column {c:?}: spaces and case count, rename it {name:?}"),
+        Some(c) => format!("; the file has a column {c:?}: case, accents and spaces count, rename it {name:?}"),
         None => String::new(),
     }
 }

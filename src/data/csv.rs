@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{Row, Table, clean, data_err, decode, err, header_columns};
+use super::{Row, Table, clean, column_letters, data_err, decode, err, header_columns};
 use crate::error::Result;
 
 /// Parses CSV (or TSV) bytes; `path` names the file in errors and makes `.tsv` tab-separated.
@@ -25,9 +25,14 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<Table> {
         let message = "the file is empty or its first line is blank; it must name the columns";
         return Err(err(path, message.into()));
     }
+    // Excel and LibreOffice write a sheet's formatted but empty columns as trailing `;;`:
+    // nameless and valueless, they are not columns.
+    let width = (0..header.len())
+        .rposition(|i| !header[i].trim().is_empty())
+        .map_or(0, |i| i + 1);
     let mut table = Table {
         path: path.to_path_buf(),
-        columns: header_columns(header.iter(), path, 0)?,
+        columns: header_columns(header.iter().take(width), path, 0)?,
         rows: Vec::new(),
         encoding,
         warnings: Vec::new(),
@@ -38,6 +43,12 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<Table> {
         // Spreadsheets export trailing blank rows as `;;;`: not posters.
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
+        }
+        if let Some(j) = (width..record.len()).find(|&j| !record[j].trim().is_empty()) {
+            let (letters, field) = (column_letters(j), j + 1);
+            let fix = "give its column a name in the header, or clear it";
+            let message = format!("field {field} (spreadsheet column {letters}) has a value but no column name; {fix}");
+            return Err(data_err(path, Some(number), None, message));
         }
         let warnings = &mut table.warnings;
         let values = (table.columns.iter().zip(&record))

@@ -175,7 +175,8 @@ fn header_columns<'a>(names: impl Iterator<Item = &'a str>, path: &Path, first: 
         let name = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
         if name.is_empty() {
             let (n, letters) = (i + 1, column_letters(first + i));
-            let fix = "give every column a name, or delete the empty column";
+            let fix = "give every column its own name (a merged header cell names only its first column), \
+                       or delete the empty column";
             let message = format!("header cell {n} (spreadsheet column {letters}) is empty; {fix}");
             return Err(err(path, message));
         }

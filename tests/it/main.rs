@@ -17,4 +17,5 @@ mod preview;
 mod review;
 mod sheets;
 mod typography;
+mod volunteers;
 mod workflow;

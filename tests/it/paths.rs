@@ -227,7 +227,7 @@ fn a_near_miss_header_and_a_photo_url_say_what_to_change() {
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(
         run.stderr
-            .contains(r#"the file has a column "Name": spaces and case count, rename it "name""#),
+            .contains(r#"the file has a column "Name": case, accents and spaces count, rename it "name""#),
         "{}",
         run.stderr
     );
