@@ -16,6 +16,7 @@ use crate::limits::{MAX_DATA_URI, MAX_DEPTH, MAX_NODES};
 use style::{fitted_style, kept, style_attrs, style_value};
 
 const INKSCAPE_NS: &str = "http://www.inkscape.org/namespaces/inkscape";
+const SERIF_NS: &str = "http://www.serif.com/";
 const XLINK_NS: &str = "http://www.w3.org/1999/xlink";
 
 /// A `<text>` element filled with a value and fitted into its box.
@@ -69,10 +70,18 @@ fn name_of<'a>(n: &Node<'a, 'a>) -> Option<&'a str> {
     n.attribute((INKSCAPE_NS, "label")).or_else(|| n.attribute("id"))
 }
 
+/// Every name an editor gives an element: its `id` (Figma and Illustrator write layer names
+/// there), Inkscape's layer or object label, Affinity Designer's `serif:id` (its `id` is
+/// generated) and Illustrator's `data-name` (the layer name when it is no valid id).
 fn names_of<'a>(n: &Node<'a, 'a>) -> impl Iterator<Item = &'a str> {
-    [n.attribute("id"), n.attribute((INKSCAPE_NS, "label"))]
-        .into_iter()
-        .flatten()
+    [
+        n.attribute("id"),
+        n.attribute((INKSCAPE_NS, "label")),
+        n.attribute((SERIF_NS, "id")),
+        n.attribute("data-name"),
+    ]
+    .into_iter()
+    .flatten()
 }
 
 fn tool_generated(name: &str) -> bool {
@@ -298,6 +307,21 @@ mod tests {
 
     fn found() -> Found {
         find(SVG, Path::new("t.svg"), |_| false).unwrap()
+    }
+
+    #[test]
+    fn affinity_and_illustrator_layer_names_name_slots() {
+        // Affinity Designer: generated ids, the layer name in serif:id. Illustrator: a layer
+        // named "name box" becomes id="name_box" data-name="name box"; "name-box" stays an id.
+        let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" xmlns:serif="http://www.serif.com/" width="100" height="100">
+          <rect id="Rectangle1" serif:id="name-box" x="10" y="20" width="80" height="30"/>
+          <text id="_Text_2" serif:id="name" font-family="Anton" font-size="40">Nom</text>
+          <rect id="name-box_1_" data-name="slogan-box" x="10" y="60" width="80" height="30"/>
+          <text id="Slogan_text" data-name="slogan" font-family="Anton" font-size="20">Slogan</text>
+        </svg>"##;
+        let f = find(svg, Path::new("t.svg"), |_| false).unwrap();
+        let slots: Vec<(&str, f32)> = f.texts.iter().map(|t| (t.field.as_str(), t.frame.y)).collect();
+        assert_eq!(slots, [("name", 20.0), ("slogan", 60.0)]);
     }
 
     #[test]
