@@ -44,7 +44,7 @@ pub enum Error {
 
     /// A font family named by a template is not in the font folder.
     #[error(
-        "template {path}: font family {family:?} (slot {slot:?}) is not in the font folder; add its file to fonts/ or change the template"
+        "template {path}: font family {family:?} (element {slot:?}) is in no font folder; add its font file to the campaign's fonts or the template's fonts/ folder, or choose a font you have in the editor"
     )]
     MissingFont {
         path: PathBuf,

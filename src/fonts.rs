@@ -79,6 +79,7 @@ impl Fonts {
                     std::io::Error::new(std::io::ErrorKind::NotFound, "no font files found"),
                 )
             })?;
+        let mut db = raster::with_aliases(db);
         db.set_sans_serif_family(&default_family);
         db.set_serif_family(&default_family);
         db.set_monospace_family(&default_family);
@@ -115,6 +116,7 @@ impl Fonts {
         for dir in dirs.iter().filter(|d| d.is_dir()) {
             let _ = load_dir(&mut db, dir, &mut hasher);
         }
+        let mut db = raster::with_aliases(db);
         db.set_sans_serif_family(&default_family);
         Fonts {
             db: Arc::new(db),
@@ -134,12 +136,13 @@ impl Fonts {
         is_generic(family) || has_family(&self.db, family)
     }
 
-    /// Every family name in the database, sorted, without duplicates.
+    /// Every family in the database by its own name (not the PostScript or weight names
+    /// it also answers to), sorted, without duplicates.
     pub fn families(&self) -> Vec<String> {
         let mut all: Vec<String> = self
             .db
             .faces()
-            .flat_map(|f| f.families.iter().map(|(name, _)| name.clone()))
+            .filter_map(|f| f.families.first().map(|(name, _)| name.clone()))
             .collect();
         all.sort();
         all.dedup();
@@ -192,6 +195,7 @@ impl Fonts {
                         db.load_font_source(source);
                     }
                 }
+                let mut db = print::with_aliases(db);
                 db.set_sans_serif_family(&self.default_family);
                 db.set_serif_family(&self.default_family);
                 db.set_monospace_family(&self.default_family);
@@ -244,6 +248,39 @@ macro_rules! fallback_for {
                     .map(|f| f.id)
             }
 
+            /// `db` again, its faces in the same order, each also named as design tools name
+            /// it: by its PostScript name (`Anton-Regular`, `RobotoCondensed-Bold`: what
+            /// Illustrator writes in `font-family`) and by family and weight (`Roboto Condensed
+            /// Bold`, `Oswald Light Italic`). A real family of that name always wins.
+            pub(crate) fn with_aliases(db: fontdb::Database) -> fontdb::Database {
+                let real: std::collections::HashSet<String> = db
+                    .faces()
+                    .flat_map(|f| f.families.iter().map(|(n, _)| n.clone()))
+                    .collect();
+                let mut taken = std::collections::HashSet::new();
+                let mut out = fontdb::Database::new();
+                for face in db.faces() {
+                    let mut face = face.clone();
+                    if let Some((family, _)) = face.families.first().cloned() {
+                        let italic = face.style != fontdb::Style::Normal;
+                        let weight = super::weight_name(face.weight.0);
+                        let full = match (weight, italic) {
+                            ("Regular", true) => format!("{family} Italic"),
+                            (w, true) => format!("{family} {w} Italic"),
+                            (w, false) => format!("{family} {w}"),
+                        };
+                        for alias in [face.post_script_name.clone(), full] {
+                            if !alias.is_empty() && !real.contains(&alias) && taken.insert(alias.clone()) {
+                                face.families
+                                    .push((alias, fontdb::Language::English_UnitedStates));
+                            }
+                        }
+                    }
+                    out.push_face_info(face);
+                }
+                out
+            }
+
             /// Whether a face has a glyph for `c` (ab_glyph reads the cmap).
             fn has_char(db: &fontdb::Database, id: fontdb::ID, c: char) -> bool {
                 use ab_glyph::Font;
@@ -257,6 +294,21 @@ macro_rules! fallback_for {
 }
 fallback_for!(raster, resvg::usvg::fontdb);
 fallback_for!(print, svg2pdf::usvg::fontdb);
+
+/// The name a weight goes by in a font's full name (`Bold` for 700).
+fn weight_name(weight: u16) -> &'static str {
+    match weight {
+        0..=149 => "Thin",
+        150..=249 => "ExtraLight",
+        250..=349 => "Light",
+        350..=449 => "Regular",
+        450..=549 => "Medium",
+        550..=649 => "SemiBold",
+        650..=749 => "Bold",
+        750..=849 => "ExtraBold",
+        _ => "Black",
+    }
+}
 
 /// Loads every font file under `dir` into memory. fontdb's own folder loader
 /// maps the file again on every glyph lookup (36,000 `open`+`mmap` calls for the
@@ -288,11 +340,12 @@ fn has_family(db: &fontdb::Database, family: &str) -> bool {
         .any(|f| f.families.iter().any(|(name, _)| name.eq_ignore_ascii_case(family)))
 }
 
-/// CSS generic family names, which fontdb maps to a concrete family.
+/// CSS generic family names, which fontdb maps to a concrete family, and Inkscape's `Sans`
+/// (fontconfig's alias, Inkscape's default text font).
 pub(crate) fn is_generic(family: &str) -> bool {
     matches!(
         family.to_ascii_lowercase().as_str(),
-        "serif" | "sans-serif" | "monospace" | "cursive" | "fantasy" | "system-ui"
+        "serif" | "sans-serif" | "monospace" | "cursive" | "fantasy" | "system-ui" | "sans"
     )
 }
 
@@ -307,6 +360,40 @@ pub(crate) fn split_families(list: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn faces_answer_to_their_postscript_and_weight_names_as_editors_write_them() {
+        let fonts = Fonts::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fonts")).unwrap();
+        let face = |family: &str, weight: u16| {
+            let query = fontdb::Query {
+                families: &[fontdb::Family::Name(family)],
+                weight: fontdb::Weight(weight),
+                ..Default::default()
+            };
+            let id = fonts.db.query(&query)?;
+            fonts.db.face(id).map(|f| (f.post_script_name.clone(), f.weight.0))
+        };
+        // Illustrator's PostScript names, Figma's and Canva's "Family Weight", at the weight
+        // the SVG asks (usually none, so 400): the named face, not the family's regular.
+        for (name, ps, weight) in [
+            ("Anton-Regular", "Anton-Regular", 400),
+            ("RobotoCondensed-Bold", "RobotoCondensed-Bold", 700),
+            ("RobotoCondensed-Black", "RobotoCondensed-Black", 900),
+            ("Roboto Condensed Bold", "RobotoCondensed-Bold", 700),
+            ("Noto Sans Regular", "NotoSans-Regular", 400),
+        ] {
+            assert!(fonts.has_family(name), "{name}");
+            assert_eq!(face(name, 400), Some((ps.to_string(), weight)), "{name}");
+        }
+        assert_eq!(
+            face("Roboto Condensed", 700).unwrap().0,
+            "RobotoCondensed-Bold",
+            "real families query as before"
+        );
+        assert!(!fonts.has_family("Anton-Bold") && !fonts.has_family("Montserrat-Bold"));
+        let families = fonts.families();
+        assert!(families.contains(&"Anton".to_string()) && !families.contains(&"Anton-Regular".to_string()));
+    }
 
     #[test]
     fn splits_quoted_family_lists() {

@@ -175,8 +175,11 @@ fn load_variant(
     // Every problem of the file at once, so a designer fixes them in one pass.
     let mut problems = Vec::new();
     let mut missing: Vec<&str> = Vec::new();
-    for (family, slot_name) in &found.families {
-        if !fonts.has_family(family) && !missing.contains(&family.as_str()) {
+    // A list is drawn with its first available family (`'ArialMT', 'Arial', sans-serif` draws
+    // with the generic one): only a list with none available would draw nothing.
+    for (list, slot_name) in &found.families {
+        let family = &list[0];
+        if !list.iter().any(|f| fonts.has_family(f)) && !missing.contains(&family.as_str()) {
             missing.push(family);
             problems.push(Error::MissingFont {
                 path: file.into(),

@@ -10,7 +10,9 @@ use roxmltree::{Document, Node};
 use crate::error::{Error, Result};
 use crate::fonts::split_families;
 use crate::geometry::Bounds;
+use resvg::usvg::Transform;
 
+mod css;
 mod style;
 use crate::limits::{MAX_DATA_URI, MAX_DEPTH, MAX_NODES};
 use style::{fitted_style, kept, style_attrs, style_value};
@@ -60,8 +62,9 @@ pub(crate) struct Found {
     pub photos: Vec<PhotoSlot>,
     pub removals: Vec<Range<usize>>,
     pub styles: String,
-    /// (family, element) for every font family named.
-    pub families: Vec<(String, String)>,
+    /// (families, element) for every `font-family` list written: CSS draws with the first
+    /// family of the list that is available.
+    pub families: Vec<(Vec<String>, String)>,
     /// Relative file references of non-slot images.
     pub hrefs: Vec<String>,
 }
@@ -107,6 +110,7 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
             pos.row
         )));
     }
+    let sheet = css::sheet(&doc);
     let rects: Vec<Node> = doc.descendants().filter(|n| n.has_tag_name("rect")).collect();
     let rect_named = |name: &str| rects.iter().find(|r| names_of(r).any(|n| n == name)).copied();
 
@@ -126,13 +130,19 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
                 .push_str(&node.text().unwrap_or_default().replace("]]>", ""));
             found.styles.push('\n');
         }
+        // Text styled by class (Illustrator's `.st2{font-family:…}`) names its family in the sheet.
+        let classed = (node.has_tag_name("text") || node.has_tag_name("tspan") || node.has_tag_name("g"))
+            .then(|| css::from_sheet(&sheet, node, "font-family"))
+            .flatten();
         for family in node
             .attribute("font-family")
             .into_iter()
             .chain(style_value(node.attribute("style"), "font-family"))
+            .chain(classed)
         {
-            for f in split_families(family) {
-                found.families.push((f, label.clone()));
+            let list = split_families(family);
+            if !list.is_empty() {
+                found.families.push((list, label.clone()));
             }
         }
         if node.has_tag_name("text") {
@@ -151,27 +161,21 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
                         "text slot {field:?} has no box: draw a <rect> with id or label \"{field}-box\""
                     ))
                 })?;
-            if box_rect.attribute("transform").is_some() {
-                return Err(err(format!(
-                    "box {field:?}-box has a transform; apply it (Inkscape: Object > Transform) so the box is a plain rectangle"
-                )));
-            }
             if names_of(&box_rect).any(|n| n == format!("{field}-box")) {
                 found.removals.push(box_rect.range());
             }
             found.texts.push(TextSlot {
                 field: field.to_string(),
-                frame: rect_frame(&box_rect).map_err(|m| err(format!("{field}-box: {m}")))?,
+                frame: rect_frame(&box_rect)
+                    .and_then(|frame| in_text_space(frame, &box_rect, &node))
+                    .map_err(|m| err(format!("{field}-box: {m}")))?,
                 canvas: Bounds {
                     x: 0.0,
                     y: 0.0,
                     width: 0.0,
                     height: 0.0,
                 },
-                font_size: node
-                    .attribute("font-size")
-                    .or(style_value(node.attribute("style"), "font-size"))
-                    .and_then(|v| number(v).ok()),
+                font_size: css::inherited(&sheet, node, "font-size").and_then(|v| number(v).ok()),
                 range: node.range(),
                 attrs: kept(
                     source,
@@ -268,6 +272,50 @@ fn rect_frame(node: &Node) -> std::result::Result<Bounds, String> {
     Ok(frame)
 }
 
+/// The box `frame` (in `box_rect`'s units) in the units of `text`, whose fitted lines are set
+/// there. Editors rarely put the two in one coordinate system: Illustrator places every text
+/// with `transform="matrix(1 0 0 1 x y)"` (a horizontal scale as `matrix(0.9 0 0 1 x y)`),
+/// Inkscape draws the box in whatever layer is current, with that layer's `translate`. Any
+/// mix of translations and scales maps a box to a box; a rotation or skew between the two
+/// is an error saying how to draw it.
+fn in_text_space(frame: Bounds, box_rect: &Node, text: &Node) -> std::result::Result<Bounds, String> {
+    let m = ctm(text)?
+        .invert()
+        .ok_or("its text is scaled to nothing")?
+        .pre_concat(ctm(box_rect)?);
+    if m.ky.abs() > 1e-6 || m.kx.abs() > 1e-6 {
+        return Err(
+            "the text and its box are rotated or skewed against each other; draw the text \
+                    upright in its box, and rotate a group that holds both instead"
+                .into(),
+        );
+    }
+    let (x0, y0) = (frame.x * m.sx + m.tx, frame.y * m.sy + m.ty);
+    let (x1, y1) = (
+        (frame.x + frame.width) * m.sx + m.tx,
+        (frame.y + frame.height) * m.sy + m.ty,
+    );
+    Ok(Bounds {
+        x: x0.min(x1),
+        y: y0.min(y1),
+        width: (x1 - x0).abs(),
+        height: (y1 - y0).abs(),
+    })
+}
+
+/// The transform from `node`'s units to the document's: its own `transform` and its ancestors'.
+fn ctm(node: &Node) -> std::result::Result<Transform, String> {
+    let mut m = Transform::identity();
+    for n in node.ancestors().filter(Node::is_element) {
+        if let Some(text) = n.attribute("transform") {
+            let t: svgtypes::Transform = text.parse().map_err(|e| format!("transform {text:?}: {e}"))?;
+            let t = Transform::from_row(t.a as f32, t.b as f32, t.c as f32, t.d as f32, t.e as f32, t.f as f32);
+            m = t.pre_concat(m);
+        }
+    }
+    Ok(m)
+}
+
 fn number(v: &str) -> std::result::Result<f32, std::num::ParseFloatError> {
     v.trim().trim_end_matches("px").trim().parse()
 }
@@ -325,6 +373,40 @@ mod tests {
     }
 
     #[test]
+    fn a_box_in_another_layer_or_beside_an_illustrator_text_is_taken_into_the_texts_units() {
+        let frame = |svg: &str| -> std::result::Result<Bounds, String> {
+            let f = find(svg, Path::new("t.svg"), |_| false).map_err(|e| e.to_string())?;
+            Ok(f.texts[0].frame)
+        };
+        // Inkscape: the box drawn in a layer moved by (100, 50), the text in an unmoved one.
+        let layers = r#"<svg xmlns="http://www.w3.org/2000/svg">
+          <g transform="translate(100,50)"><rect id="name-box" x="10" y="20" width="200" height="40"/></g>
+          <g><text id="name" font-size="30">N</text></g></svg>"#;
+        assert_eq!(
+            frame(layers).unwrap(),
+            Bounds {
+                x: 110.0,
+                y: 70.0,
+                width: 200.0,
+                height: 40.0
+            }
+        );
+        // Illustrator: the text placed by its own matrix, horizontally scaled to 80%.
+        let ai = r#"<svg xmlns="http://www.w3.org/2000/svg">
+          <rect id="name-box" x="100" y="200" width="400" height="100"/>
+          <text id="name" transform="matrix(0.8 0 0 1 180.5 260)" font-size="30">N</text></svg>"#;
+        let f = frame(ai).unwrap();
+        assert!((f.x - (-100.625)).abs() < 1e-3 && (f.y + 60.0).abs() < 1e-3, "{f:?}");
+        assert!(
+            (f.width - 500.0).abs() < 1e-3 && (f.height - 100.0).abs() < 1e-3,
+            "{f:?}"
+        );
+        // Rotated against each other: no box can hold the lines; the error says what to draw.
+        let rotated = ai.replace("matrix(0.8 0 0 1 180.5 260)", "rotate(30)");
+        assert!(frame(&rotated).unwrap_err().contains("rotate a group that holds both"));
+    }
+
+    #[test]
     fn finds_text_slot_by_inkscape_label_with_its_box() {
         let f = found();
         assert_eq!(f.texts.len(), 1, "static text with an id is not a slot");
@@ -360,7 +442,7 @@ mod tests {
     fn collects_placeholders_and_fonts() {
         let f = found();
         assert_eq!(placeholders(SVG), [("accent".to_string(), Some("#ff0".to_string()))]);
-        assert!(f.families.iter().any(|(fam, _)| fam == "Anton"));
+        assert!(f.families.iter().any(|(list, _)| list == &["Anton"]));
     }
 
     #[test]
