@@ -93,7 +93,7 @@ pub(crate) fn set(
             .unwrap_or_else(|| text_fit::lines_held(slot.frame.height, min_size, rules.line_height))
             .clamp(1, MAX_LINES),
         line_height: rules.line_height,
-        align: rules.align,
+        align: rules.align.or(slot.align).unwrap_or_default(),
         valign: rules.valign,
     };
     let attempt = |text: &str, fit_rules: &FitRules| -> Result<(Option<Layout>, Arc<Measured>)> {

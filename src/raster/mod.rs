@@ -208,12 +208,15 @@ fn draw(
     overlays: Option<&[overlay::Layer]>,
     direct: &[window::Direct],
 ) {
-    shadow_layer::draw_nodes(tree.root().children(), transform, pixmap, &mut |node, pixmap| {
+    // Shadow pairs are drawn from absolute transforms, other nodes under their parent's.
+    let (nodes, parent) = window::top_level(tree);
+    let under_parent = transform.pre_concat(parent);
+    shadow_layer::draw_nodes(nodes, transform, pixmap, &mut |node, pixmap| {
         let layer = overlays.and_then(|o| o.get(overlay::run_of(node)?));
         match (layer, direct.iter().find(|(id, ..)| window::holds(node, id))) {
             (Some(layer), _) => layer.draw(pixmap),
             (None, Some((_, window, image))) => window.draw(image, pixmap),
-            (None, None) => window::draw_node(node, transform, pixmap),
+            (None, None) => window::draw_node(node, under_parent, pixmap),
         }
     });
 }

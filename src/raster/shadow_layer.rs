@@ -6,6 +6,7 @@
 use resvg::{tiny_skia, usvg};
 use tiny_skia::{Pixmap, Transform};
 
+use crate::raster::window::plain_but_transform;
 use crate::template::ids::SHADOW_COPY;
 
 /// Draws `nodes` (a filled poster's top-level nodes) onto `pixmap`, each through
@@ -59,16 +60,6 @@ fn leaf(node: &usvg::Node) -> Option<&usvg::Node> {
         usvg::Node::Group(g) if g.children().len() == 1 && plain_but_transform(g) => leaf(&g.children()[0]),
         _ => None,
     }
-}
-
-/// Whether `g` only groups, perhaps with a transform: nothing that needs a layer.
-fn plain_but_transform(g: &usvg::Group) -> bool {
-    g.opacity() == usvg::Opacity::ONE
-        && g.clip_path().is_none()
-        && g.mask().is_none()
-        && g.filters().is_empty()
-        && g.blend_mode() == usvg::BlendMode::Normal
-        && !g.isolate()
 }
 
 /// The paths a text or path leaf draws.

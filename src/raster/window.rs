@@ -130,7 +130,7 @@ fn find(
     stand_in.shrink_to_fit(); // the encoder reserves room for the worst case
     let stand_in = Arc::new(stand_in);
     let tree = parse(stand_in.clone())?;
-    let node = tree.root().children().iter().find(|n| holds(n, &id))?;
+    let node = top_level(&tree).0.iter().find(|n| holds(n, &id))?;
     // Nothing but the photo in the element, and nothing around it but alpha.
     if !plain_path(node, &id) || !only_images(node) {
         return None;
@@ -215,6 +215,29 @@ fn find_image<'a>(node: &'a usvg::Node, id: &str) -> Option<&'a usvg::Image> {
 }
 
 /// Draws one top-level node as [`resvg::render`] would draw it among the others.
+/// The document's top-level elements, where the static runs and photo windows are found,
+/// and the transform their parent adds. usvg wraps them all in one group when the root
+/// element has a viewBox scale or a transform (an Inkscape page in millimetres, a viewBox
+/// smaller than the width): looking only at the root's children lost every overlay run of
+/// such a file (a sticker's artwork vanished from the poster). A plain group drawn child by
+/// child, each under the group's transform, gives the same picture.
+pub(crate) fn top_level(tree: &usvg::Tree) -> (&[usvg::Node], tiny_skia::Transform) {
+    match tree.root().children() {
+        [usvg::Node::Group(g)] if g.id().is_empty() && plain_but_transform(g) => (g.children(), g.transform()),
+        all => (all, tiny_skia::Transform::identity()),
+    }
+}
+
+/// Whether `g` only groups, perhaps with a transform: nothing that needs a layer.
+pub(crate) fn plain_but_transform(g: &usvg::Group) -> bool {
+    g.opacity() == usvg::Opacity::ONE
+        && g.clip_path().is_none()
+        && g.mask().is_none()
+        && g.filters().is_empty()
+        && g.blend_mode() == usvg::BlendMode::Normal
+        && !g.isolate()
+}
+
 pub(crate) fn draw_node(node: &usvg::Node, transform: tiny_skia::Transform, pixmap: &mut tiny_skia::Pixmap) {
     // `render_node` draws the node at its layer box's origin: undo that shift.
     if let Some(b) = node.abs_layer_bounding_box() {

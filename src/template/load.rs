@@ -171,6 +171,7 @@ fn load_variant(
     let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
     let original = crate::limits::svg_text(bytes).map_err(err)?;
     let source = crate::template::fill::substitute_constants(&original, constant);
+    let source = crate::template::referenced::as_images(&source).into_owned();
     let found = slot::find(&source, file, |name| manifest.fields.contains_key(name))?;
     // Every problem of the file at once, so a designer fixes them in one pass.
     let mut problems = Vec::new();

@@ -24,8 +24,9 @@ pub struct SlotRules {
     /// Lines the value may wrap to. Default: as many as the drawn box holds at `min_size`
     /// (its height ÷ (`min_size` × `line_height`), 1 to 4): a box drawn for two lines gets two.
     pub max_lines: Option<usize>,
-    /// Horizontal alignment in the box. Default: `center`.
-    pub align: Align,
+    /// Horizontal alignment in the box. Default: the drawing's (the text's `text-anchor`
+    /// or `text-align`), else `center`.
+    pub align: Option<Align>,
     /// Vertical alignment in the box. Default: `middle`.
     pub valign: VAlign,
     /// Case transform. Default: `none` (names are never re-cased unless asked).
@@ -55,7 +56,7 @@ impl Default for SlotRules {
             max_size: None,
             min_size: None,
             max_lines: None,
-            align: Align::Center,
+            align: None,
             valign: VAlign::Middle,
             case: Case::None,
             line_height: 1.1,
@@ -109,7 +110,7 @@ mod tests {
         let r = SlotRules::default();
         assert_eq!(
             (r.max_lines, r.align, r.valign, r.line_height),
-            (None, Align::Center, VAlign::Middle, 1.1)
+            (None, None, VAlign::Middle, 1.1)
         );
         assert!(r.required && r.fonts.is_empty() && r.focus.is_none());
     }
@@ -123,10 +124,7 @@ mod tests {
         assert_eq!(text, toml);
         assert_eq!(m.name.as_deref(), Some("Héros"));
         let nom = &m.fields["nom"];
-        assert_eq!(
-            (nom.max_lines, nom.case, nom.align),
-            (Some(2), Case::Upper, Align::Center)
-        );
+        assert_eq!((nom.max_lines, nom.case, nom.align), (Some(2), Case::Upper, None));
     }
 
     #[test]

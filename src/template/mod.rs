@@ -19,6 +19,7 @@ pub(crate) mod ids;
 mod load;
 mod manifest;
 mod probe;
+mod referenced;
 pub(crate) mod slot;
 pub(crate) mod statics;
 

@@ -10,12 +10,15 @@ use roxmltree::{Document, Node};
 use crate::error::{Error, Result};
 use crate::fonts::split_families;
 use crate::geometry::Bounds;
+use crate::text::fit::Align;
 use resvg::usvg::Transform;
 
 mod css;
 mod style;
+
 use crate::limits::{MAX_DATA_URI, MAX_DEPTH, MAX_NODES};
-use style::{fitted_style, kept, style_attrs, style_value};
+pub(crate) use style::style_value;
+use style::{fitted_style, kept, style_attrs};
 
 const INKSCAPE_NS: &str = "http://www.inkscape.org/namespaces/inkscape";
 const SERIF_NS: &str = "http://www.serif.com/";
@@ -32,6 +35,9 @@ pub struct TextSlot {
     pub canvas: Bounds,
     /// Font size the designer set on the element, if any.
     pub font_size: Option<f32>,
+    /// The alignment the drawing states (`text-anchor`, Inkscape's and Illustrator's
+    /// `text-align`), if any: the default when the manifest sets none.
+    pub align: Option<Align>,
     pub(crate) range: Range<usize>,
     /// The element's attributes (name, source text), minus those the fitter sets.
     pub(crate) attrs: Vec<(String, String)>,
@@ -76,7 +82,7 @@ fn name_of<'a>(n: &Node<'a, 'a>) -> Option<&'a str> {
 /// Every name an editor gives an element: its `id` (Figma and Illustrator write layer names
 /// there), Inkscape's layer or object label, Affinity Designer's `serif:id` (its `id` is
 /// generated) and Illustrator's `data-name` (the layer name when it is no valid id).
-fn names_of<'a>(n: &Node<'a, 'a>) -> impl Iterator<Item = &'a str> {
+pub(crate) fn names_of<'a>(n: &Node<'a, 'a>) -> impl Iterator<Item = &'a str> {
     [
         n.attribute("id"),
         n.attribute((INKSCAPE_NS, "label")),
@@ -87,7 +93,7 @@ fn names_of<'a>(n: &Node<'a, 'a>) -> impl Iterator<Item = &'a str> {
     .flatten()
 }
 
-fn tool_generated(name: &str) -> bool {
+pub(crate) fn tool_generated(name: &str) -> bool {
     name.chars().any(|c| c.is_ascii_digit())
 }
 
@@ -176,6 +182,7 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
                     height: 0.0,
                 },
                 font_size: css::inherited(&sheet, node, "font-size").and_then(|v| number(v).ok()),
+                align: drawn_align(&sheet, node),
                 range: node.range(),
                 attrs: kept(
                     source,
@@ -314,6 +321,25 @@ fn ctm(node: &Node) -> std::result::Result<Transform, String> {
         }
     }
     Ok(m)
+}
+
+/// The alignment a text is drawn with, when its styling says: `text-anchor` (what renders),
+/// else `text-align` (what Inkscape's and Illustrator's paragraph settings write).
+fn drawn_align<'a>(sheet: &simplecss::StyleSheet<'a>, node: Node<'a, 'a>) -> Option<Align> {
+    let anchor = css::inherited(sheet, node, "text-anchor").and_then(|v| match v.trim() {
+        "start" => Some(Align::Left),
+        "middle" => Some(Align::Center),
+        "end" => Some(Align::Right),
+        _ => None,
+    });
+    anchor.or_else(|| {
+        css::inherited(sheet, node, "text-align").and_then(|v| match v.trim() {
+            "start" | "left" => Some(Align::Left),
+            "center" => Some(Align::Center),
+            "end" | "right" => Some(Align::Right),
+            _ => None,
+        })
+    })
 }
 
 fn number(v: &str) -> std::result::Result<f32, std::num::ParseFloatError> {

@@ -6,6 +6,7 @@
 
 mod architecture;
 mod cli;
+mod editors;
 mod common;
 mod gallery_browser;
 mod hostile;

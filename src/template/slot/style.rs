@@ -49,7 +49,7 @@ pub(super) fn style_attrs(source: &str, node: &Node) -> String {
 }
 
 /// The value of one property in a `style="a:b;c:d"` attribute.
-pub(super) fn style_value<'a>(style: Option<&'a str>, key: &str) -> Option<&'a str> {
+pub(crate) fn style_value<'a>(style: Option<&'a str>, key: &str) -> Option<&'a str> {
     style?.split(';').find_map(|decl| {
         let (k, v) = decl.split_once(':')?;
         (k.trim() == key).then(|| v.trim())
