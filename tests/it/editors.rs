@@ -344,96 +344,110 @@ fn every_editor_export_becomes_a_template_the_way_a_designer_makes_one() {
         &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/photos/hopper.jpg")).unwrap(),
     )
     .unwrap();
-    let mut rendered = 0;
-    for case in CASES {
-        let source = std::fs::read_to_string(corpus().join(case.file)).unwrap();
-        let edited = made_template(&source, case);
-        let stem = case.file.trim_end_matches(".svg");
-        let loaded = load(dir.path(), stem, &edited);
-        let template = match (&case.expect, loaded) {
-            (Error(said), Err(e)) => {
-                let message = e.to_string();
-                assert!(
-                    message.contains(said) && message.contains(FONT_FIX),
-                    "{}: {message}",
-                    case.file
-                );
-                continue;
-            }
-            (Error(said), Ok(_)) => panic!("{}: loaded, but should fail saying {said}", case.file),
-            (Renders, Err(e)) => panic!("{}: {e}", case.file),
-            (Renders, Ok(t)) => t,
-        };
-        let fields: Vec<String> = template.fields().into_iter().map(|f| f.name).collect();
-        let want: Vec<&str> = case
-            .text
-            .map(|_| "name")
-            .into_iter()
-            .chain(case.photo.map(|_| "photo"))
-            .collect();
-        assert_eq!(fields, want, "{}: the designer's names are its only fields", case.file);
+    // Every file is tried, and every failure reported at once.
+    let failed: Vec<&str> = CASES
+        .iter()
+        .filter(|case| {
+            let run = || check(case, dir.path(), &photo, out.as_deref());
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).is_err()
+        })
+        .map(|case| case.file)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} files failed (messages above): {failed:?}",
+        failed.len(),
+        CASES.len()
+    );
+}
 
-        let mut record = Record::from_values(1, [("name", "Marie-Thérèse DE LA TOUR D'AUVERGNE")]);
-        record.photos.insert("photo".into(), photo.clone().into());
-        let caches = Caches::default();
-        let poster = affiche::render(&template, &record, None, &RenderOptions::default(), fonts(), &caches)
-            .unwrap_or_else(|e| panic!("{}: {e}", case.file));
-
-        // The drawing as it was: the unedited file through affiche, and through resvg alone.
-        let plain = load(dir.path(), &format!("{stem}-plain"), &source).unwrap();
-        let empty = Record::from_values(1, [("", "")]);
-        let before = affiche::render(&plain, &empty, None, &RenderOptions::default(), fonts(), &caches).unwrap();
-        let own = resvg_render(&source, before.image.dimensions());
-        let total = before.image.width() as usize * before.image.height() as usize;
-        if let Some(out) = &out {
-            std::fs::create_dir_all(out).unwrap();
-            own.save(out.join(format!("{stem}-resvg.png"))).unwrap();
-            before.image.save(out.join(format!("{stem}-before.png"))).unwrap();
-            poster.image.save(out.join(format!("{stem}.png"))).unwrap();
-        }
-        let off = differing(&before.image, &own, &[]);
-        assert!(
-            off * 500 <= total,
-            "{}: {off} of {total} pixels differ from resvg's rendering",
-            case.file
-        );
-
-        // Only the slots changed: their boxes, the original text's place and the photo's frame.
-        let mut skip: Vec<[f32; 4]> = poster.boxes.iter().map(|(_, b)| *b).collect();
-        if case.text.is_some() {
-            let (_, ink) = poster
-                .boxes
-                .iter()
-                .find(|(f, _)| f == "name")
-                .expect("the name's ink box");
-            let slot = template.variants[0].texts[0].canvas;
-            let s = poster.image.width() as f32 / template.variants[0].width;
+/// One corpus file made a template and checked; panics with what went wrong.
+fn check(case: &Case, dir: &Path, photo: &RgbaImage, out: Option<&Path>) {
+    let source = std::fs::read_to_string(corpus().join(case.file)).unwrap();
+    let edited = made_template(&source, case);
+    let stem = case.file.trim_end_matches(".svg");
+    let loaded = load(dir, stem, &edited);
+    let template = match (&case.expect, loaded) {
+        (Error(said), Err(e)) => {
+            let message = e.to_string();
             assert!(
-                ink[0] >= slot.x * s - 1.0
-                    && ink[1] >= slot.y * s - 1.0
-                    && ink[0] + ink[2] <= (slot.x + slot.width) * s + 1.0
-                    && ink[1] + ink[3] <= (slot.y + slot.height) * s + 1.0,
-                "{}: the name's ink {ink:?} leaves its box {slot:?}",
+                message.contains(said) && message.contains(FONT_FIX),
+                "{}: {message}",
                 case.file
             );
-            skip.push([slot.x * s, slot.y * s, slot.width * s, slot.height * s]);
+            return;
         }
-        for slot in &template.variants[0].photos {
-            let s = poster.image.width() as f32 / template.variants[0].width;
-            skip.push([
-                slot.canvas.x * s,
-                slot.canvas.y * s,
-                slot.canvas.width * s,
-                slot.canvas.height * s,
-            ]);
-        }
-        let changed = differing(&poster.image, &before.image, &skip);
+        (Error(said), Ok(_)) => panic!("{}: loaded, but should fail saying {said}", case.file),
+        (Renders, Err(e)) => panic!("{}: {e}", case.file),
+        (Renders, Ok(t)) => t,
+    };
+    let fields: Vec<String> = template.fields().into_iter().map(|f| f.name).collect();
+    let want: Vec<&str> = case
+        .text
+        .map(|_| "name")
+        .into_iter()
+        .chain(case.photo.map(|_| "photo"))
+        .collect();
+    assert_eq!(fields, want, "{}: the designer's names are its only fields", case.file);
+
+    let mut record = Record::from_values(1, [("name", "Marie-Thérèse DE LA TOUR D'AUVERGNE")]);
+    record.photos.insert("photo".into(), photo.clone().into());
+    let caches = Caches::default();
+    let poster = affiche::render(&template, &record, None, &RenderOptions::default(), fonts(), &caches)
+        .unwrap_or_else(|e| panic!("{}: {e}", case.file));
+
+    // The drawing as it was: the unedited file through affiche, and through resvg alone.
+    let plain = load(dir, &format!("{stem}-plain"), &source).unwrap();
+    let empty = Record::from_values(1, [("", "")]);
+    let before = affiche::render(&plain, &empty, None, &RenderOptions::default(), fonts(), &caches).unwrap();
+    let own = resvg_render(&source, before.image.dimensions());
+    let total = before.image.width() as usize * before.image.height() as usize;
+    if let Some(out) = out {
+        std::fs::create_dir_all(out).unwrap();
+        own.save(out.join(format!("{stem}-resvg.png"))).unwrap();
+        before.image.save(out.join(format!("{stem}-before.png"))).unwrap();
+        poster.image.save(out.join(format!("{stem}.png"))).unwrap();
+    }
+    let off = differing(&before.image, &own, &[]);
+    assert!(
+        off * 500 <= total,
+        "{}: {off} of {total} pixels differ from resvg's rendering",
+        case.file
+    );
+
+    // Only the slots changed: their boxes, the original text's place and the photo's frame.
+    let mut skip: Vec<[f32; 4]> = poster.boxes.iter().map(|(_, b)| *b).collect();
+    if case.text.is_some() {
+        let (_, ink) = poster
+            .boxes
+            .iter()
+            .find(|(f, _)| f == "name")
+            .expect("the name's ink box");
+        let slot = template.variants[0].texts[0].canvas;
+        let s = poster.image.width() as f32 / template.variants[0].width;
         assert!(
-            changed <= 2,
-            "{}: {changed}‰ of the drawing changed outside the slots",
+            ink[0] >= slot.x * s - 1.0
+                && ink[1] >= slot.y * s - 1.0
+                && ink[0] + ink[2] <= (slot.x + slot.width) * s + 1.0
+                && ink[1] + ink[3] <= (slot.y + slot.height) * s + 1.0,
+            "{}: the name's ink {ink:?} leaves its box {slot:?}",
             case.file
         );
-        rendered += 1;
+        skip.push([slot.x * s, slot.y * s, slot.width * s, slot.height * s]);
     }
-    assert_eq!(rendered, CASES.iter().filter(|c| matches!(c.expect, Renders)).count());
+    for slot in &template.variants[0].photos {
+        let s = poster.image.width() as f32 / template.variants[0].width;
+        skip.push([
+            slot.canvas.x * s,
+            slot.canvas.y * s,
+            slot.canvas.width * s,
+            slot.canvas.height * s,
+        ]);
+    }
+    let changed = differing(&poster.image, &before.image, &skip);
+    assert!(
+        changed <= 2,
+        "{}: {changed}‰ of the drawing changed outside the slots",
+        case.file
+    );
 }
