@@ -44,7 +44,7 @@ pub enum Error {
 
     /// A font family named by a template is not in the font folder.
     #[error(
-        "template {path}: font family {family:?} (element {slot:?}) is in no font folder; add its font file to the campaign's fonts or the template's fonts/ folder, or choose a font you have in the editor"
+        "template {path}: font family {family:?} (element {slot:?}) is in no font folder; add its font file to the campaign's fonts or the template's fonts/ folder, map it to a font you have in template.toml (`[font_aliases]` \"{family}\" = \"Noto Sans\"), or choose another font in the editor"
     )]
     MissingFont {
         path: PathBuf,

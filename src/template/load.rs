@@ -133,6 +133,24 @@ impl Template {
             }
             for (slot, canvas) in v.texts.iter_mut().zip(geometry.text_frames) {
                 slot.canvas = canvas;
+                // A box reaching off the page would have the value cut: Inkscape's text frames
+                // are often drawn wider than the page, and nothing else shows it.
+                let (tx, ty) = ((v.width * 0.01).max(1.0), (v.height * 0.01).max(1.0));
+                if canvas.x < -tx
+                    || canvas.y < -ty
+                    || canvas.x + canvas.width > v.width + tx
+                    || canvas.y + canvas.height > v.height + ty
+                {
+                    return Err(Error::Template {
+                        path: v.path.clone(),
+                        message: format!(
+                            "the box of text slot {:?} ({:.0}, {:.0}, {:.0}×{:.0}) reaches outside the page \
+                             ({:.0}×{:.0}), where the value would be cut off; draw the box (or text frame) \
+                             inside the page",
+                            slot.field, canvas.x, canvas.y, canvas.width, canvas.height, v.width, v.height
+                        ),
+                    });
+                }
             }
         }
         Ok(template)
@@ -171,6 +189,7 @@ fn load_variant(
     let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
     let original = crate::limits::svg_text(bytes).map_err(err)?;
     let source = crate::template::fill::substitute_constants(&original, constant);
+    let source = crate::template::font_alias::apply(&source, &manifest.font_aliases);
     let source = crate::template::referenced::as_images(&source).into_owned();
     let found = slot::find(&source, file, |name| manifest.fields.contains_key(name))?;
     // Every problem of the file at once, so a designer fixes them in one pass.

@@ -79,6 +79,9 @@ pub(crate) struct Manifest {
     pub(crate) description: String,
     #[serde(default)]
     pub(crate) fields: BTreeMap<String, SlotRules>,
+    /// Families the drawing names, drawn with others: `"MyriadPro-Bold" = "Roboto Condensed Bold"`.
+    #[serde(default)]
+    pub(crate) font_aliases: BTreeMap<String, String>,
 }
 
 impl Manifest {

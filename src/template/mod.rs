@@ -15,6 +15,7 @@ use std::sync::Arc;
 pub(crate) mod canvas;
 pub(crate) mod confine;
 pub(crate) mod fill;
+mod font_alias;
 pub(crate) mod ids;
 mod load;
 mod manifest;

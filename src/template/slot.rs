@@ -167,13 +167,18 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
                         "text slot {field:?} has no box: draw a <rect> with id or label \"{field}-box\""
                     ))
                 })?;
-            if names_of(&box_rect).any(|n| n == format!("{field}-box")) {
+            let drawn_box = names_of(&box_rect).any(|n| n == format!("{field}-box"));
+            if drawn_box {
                 found.removals.push(box_rect.range());
             }
             found.texts.push(TextSlot {
                 field: field.to_string(),
+                // A text frame (`shape-inside`) is in the text's own units already.
                 frame: rect_frame(&box_rect)
-                    .and_then(|frame| in_text_space(frame, &box_rect, &node))
+                    .and_then(|frame| match drawn_box {
+                        true => in_text_space(frame, &box_rect, &node),
+                        false => Ok(frame),
+                    })
                     .map_err(|m| err(format!("{field}-box: {m}")))?,
                 canvas: Bounds {
                     x: 0.0,
