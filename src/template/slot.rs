@@ -167,6 +167,11 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
                         "text slot {field:?} has no box: draw a <rect> with id or label \"{field}-box\""
                     ))
                 })?;
+            // Illustrator styles a text's first line (or glyph run), not the text: `<text
+            // transform=…><tspan x="0" fill="#FFF" font-family="'Helvetica-Bold'">`. The value
+            // replaces the lines, so the first line's styling is the value's.
+            let first_line = node.descendants().find(|n| n.has_tag_name("tspan"));
+            let styled = first_line.unwrap_or(node);
             let drawn_box = names_of(&box_rect).any(|n| n == format!("{field}-box"));
             if drawn_box {
                 found.removals.push(box_rect.range());
@@ -186,25 +191,17 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
                     width: 0.0,
                     height: 0.0,
                 },
-                font_size: css::inherited(&sheet, node, "font-size").and_then(|v| number(v).ok()),
-                align: drawn_align(&sheet, node),
+                font_size: css::inherited(&sheet, styled, "font-size").and_then(|v| number(v).ok()),
+                align: drawn_align(&sheet, styled),
                 range: node.range(),
-                attrs: kept(
-                    source,
-                    &node,
-                    &[
-                        "x",
-                        "y",
-                        "dx",
-                        "dy",
-                        "font-size",
-                        "text-anchor",
-                        "letter-spacing",
-                        "id",
-                        "style",
-                    ],
-                ),
-                style: fitted_style(node.attribute("style").unwrap_or_default()),
+                attrs: with_first_line(kept(source, &node, FITTED_ATTRS), source, first_line),
+                style: [node, styled]
+                    .iter()
+                    .filter_map(|n| n.attribute("style"))
+                    .map(fitted_style)
+                    .filter(|s| !s.trim().is_empty())
+                    .collect::<Vec<_>>()
+                    .join(";"),
                 context: node
                     .ancestors()
                     .skip(1)
@@ -328,6 +325,43 @@ fn ctm(node: &Node) -> std::result::Result<Transform, String> {
     Ok(m)
 }
 
+/// Attributes the fitter sets itself on a text slot (or that would move its lines).
+const FITTED_ATTRS: &[&str] = &[
+    "x",
+    "y",
+    "dx",
+    "dy",
+    "rotate",
+    "font-size",
+    "text-anchor",
+    "letter-spacing",
+    "id",
+    "style",
+];
+
+/// A text's kept attributes with its first line's on top (the line's win; classes add up).
+fn with_first_line(mut attrs: Vec<(String, String)>, source: &str, line: Option<Node>) -> Vec<(String, String)> {
+    let Some(line) = line else { return attrs };
+    for (name, raw) in kept(source, &line, FITTED_ATTRS) {
+        match attrs.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, old)) if name == "class" => {
+                let value = |raw: &str| {
+                    raw.split_once('=')
+                        .map(|(_, v)| v.trim_matches(['"', '\'']).to_string())
+                };
+                *old = format!(
+                    "class=\"{} {}\"",
+                    value(old).unwrap_or_default(),
+                    value(&raw).unwrap_or_default()
+                );
+            }
+            Some((_, old)) => *old = raw,
+            None => attrs.push((name, raw)),
+        }
+    }
+    attrs
+}
+
 /// The alignment a text is drawn with, when its styling says: `text-anchor` (what renders),
 /// else `text-align` (what Inkscape's and Illustrator's paragraph settings write).
 fn drawn_align<'a>(sheet: &simplecss::StyleSheet<'a>, node: Node<'a, 'a>) -> Option<Align> {
@@ -435,6 +469,27 @@ mod tests {
         // Rotated against each other: no box can hold the lines; the error says what to draw.
         let rotated = ai.replace("matrix(0.8 0 0 1 180.5 260)", "rotate(30)");
         assert!(frame(&rotated).unwrap_err().contains("rotate a group that holds both"));
+    }
+
+    #[test]
+    fn an_illustrator_text_styled_on_its_first_glyph_run_keeps_that_style() {
+        let svg = r##"<svg xmlns="http://www.w3.org/2000/svg"><rect id="name-box" width="200" height="40"/>
+          <text id="name" class="a" transform="matrix(1 0 0 1 13 60)"><tspan x="0" y="0" fill="#FFFFFF" class="b"
+          font-family="'Helvetica-Bold'" font-size="20" style="letter-spacing:1px;opacity:0.9">ww</tspan><tspan x="31.1"
+          y="0" fill="#FFFFFF">w.github.com</tspan></text></svg>"##;
+        let f = find(svg, Path::new("t.svg"), |_| false).unwrap();
+        let t = &f.texts[0];
+        let attrs: Vec<&str> = t.attrs.iter().map(|(_, raw)| raw.as_str()).collect();
+        assert_eq!(
+            attrs,
+            [
+                r#"class="a b""#,
+                r#"transform="matrix(1 0 0 1 13 60)""#,
+                r##"fill="#FFFFFF""##,
+                r#"font-family="'Helvetica-Bold'""#
+            ]
+        );
+        assert_eq!((t.font_size, t.style.as_str()), (Some(20.0), "opacity:0.9"));
     }
 
     #[test]
