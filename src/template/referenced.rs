@@ -9,9 +9,7 @@ use std::borrow::Cow;
 
 use roxmltree::{Document, Node};
 
-use crate::template::slot::{names_of, tool_generated};
-
-const XLINK_NS: &str = "http://www.w3.org/1999/xlink";
+use crate::template::slot::{XLINK_NS, href, names_of, tool_generated};
 
 /// `source` with each named shape filled by an image pattern, and each named `<use>` of an
 /// image, replaced by an `<image>` of the same name; `source` itself when there is none.
@@ -55,10 +53,6 @@ pub(crate) fn as_images(source: &str) -> Cow<'_, str> {
     }
     out.push_str(&source[at..]);
     Cow::Owned(out)
-}
-
-fn href<'a>(node: &Node<'a, 'a>) -> Option<&'a str> {
-    node.attribute((XLINK_NS, "href")).or(node.attribute("href"))
 }
 
 fn by_id<'a>(doc: &'a Document<'a>, reference: Option<&str>) -> Option<Node<'a, 'a>> {
@@ -111,7 +105,7 @@ fn picture(source: &str, image: &Node) -> String {
 
 fn number(node: &Node, name: &str) -> f32 {
     node.attribute(name)
-        .and_then(|v| v.trim().trim_end_matches("px").parse().ok())
+        .and_then(|v| crate::template::slot::number(v).ok())
         .unwrap_or(0.0)
 }
 

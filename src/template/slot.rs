@@ -22,7 +22,7 @@ use style::{fitted_style, kept, style_attrs};
 
 const INKSCAPE_NS: &str = "http://www.inkscape.org/namespaces/inkscape";
 const SERIF_NS: &str = "http://www.serif.com/";
-const XLINK_NS: &str = "http://www.w3.org/1999/xlink";
+pub(crate) const XLINK_NS: &str = "http://www.w3.org/1999/xlink";
 
 /// A `<text>` element filled with a value and fitted into its box.
 #[derive(Debug, Clone)]
@@ -213,10 +213,7 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
                     .collect(),
             });
         } else if node.has_tag_name("image") {
-            let href = node
-                .attribute((XLINK_NS, "href"))
-                .or(node.attribute("href"))
-                .unwrap_or_default();
+            let href = href(&node).unwrap_or_default();
             let field =
                 names_of(&node).find(|n| listed(n) || rect_named(&format!("{n}-face")).is_some() || !tool_generated(n));
             let Some(field) = field else {
@@ -381,7 +378,13 @@ fn drawn_align<'a>(sheet: &simplecss::StyleSheet<'a>, node: Node<'a, 'a>) -> Opt
     })
 }
 
-fn number(v: &str) -> std::result::Result<f32, std::num::ParseFloatError> {
+/// An element's `href`, as SVG 1.1 (`xlink:href`) or SVG 2 writes it.
+pub(crate) fn href<'a>(node: &Node<'a, 'a>) -> Option<&'a str> {
+    node.attribute((XLINK_NS, "href")).or(node.attribute("href"))
+}
+
+/// A length in user units, as editors write it (`12`, `12.5px`).
+pub(crate) fn number(v: &str) -> std::result::Result<f32, std::num::ParseFloatError> {
     v.trim().trim_end_matches("px").trim().parse()
 }
 
