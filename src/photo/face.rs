@@ -4,11 +4,14 @@
 //! `rustface` crate; its model (`models/seeta_fd_frontal_v1.0.bin`, BSD-2-Clause, see
 //! `models/README.md`) is compiled into the binary, so nothing is read or fetched at run time.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{GrayImage, RgbaImage};
 use rustface::{ImageData, Model};
+
+use super::focus;
 
 /// Detection runs on a copy whose longer side is at most this many pixels: portrait faces
 /// stay far above the detector's 40 px window (a face a tenth of the photo's longer side is
@@ -19,8 +22,6 @@ pub const DETECTION_SIDE: u32 = 400;
 /// The second, larger copy searched when none is found at [`DETECTION_SIDE`]: the detector's
 /// smallest face is 20 px, a twentieth of 400 px and a fortieth of 800.
 const SMALL_FACE_SIDE: u32 = 800;
-/// Focus used when neither a face nor any edge is found (the templates' default).
-pub const DEFAULT_FOCUS: [f32; 2] = [0.5, 0.4];
 /// The detector's sliding window: a smaller image cannot hold a face.
 const WINDOW: u32 = 40;
 /// SeetaFace's documented default (rustface's is 3.85). The sample faces score 10–27 and crops
@@ -59,26 +60,29 @@ fn model() -> &'static Model {
 
 /// Faces (largest first) and the focus point. Detection runs on a grayscale copy downscaled
 /// so its longer side is at most `DETECTION_SIDE` (400) px for speed, then, when that finds
-/// none, on one of 800 px (small faces);
+/// none, on one of 800 px (small faces), then on the 400 px copy turned ±25° (tilted heads);
 /// boxes are mapped back to the input's pixels and clipped to it. The focus point (fractions
-/// of width and height) is the centre of the largest face or, when none is found, the
-/// centroid of edge energy in the upper two thirds.
+/// of width and height) is the centre of the largest face or, when none is found, where
+/// the fallback puts it (the person's skin, else the edges).
 pub fn find(image: &RgbaImage) -> (Vec<Face>, [f32; 2]) {
-    let gray = small_gray(image, DETECTION_SIDE);
+    let small = small_copy(image, DETECTION_SIDE);
+    let gray = luma(&small);
     let mut faces = detect_small(&gray, image.width(), image.height());
     // A candidate photographed standing, at a rally, can have a face of a thirtieth of the
     // photo: 13 px at 400. Only then is a copy twice as large searched (≈ 4× the time).
     if faces.is_empty() && image.width().max(image.height()) > DETECTION_SIDE {
-        faces = detect_small(&small_gray(image, SMALL_FACE_SIDE), image.width(), image.height());
+        let larger = luma(&small_copy(image, SMALL_FACE_SIDE));
+        faces = detect_small(&larger, image.width(), image.height());
     }
     // A head held askew (a selfie, a candidate leaning in) is past the frontal detector's
     // tolerance beyond ≈ 15°: the copy is searched again turned each way.
     if faces.is_empty() {
         faces = detect_tilted(&gray, image.width(), image.height());
     }
-    let focus = faces
-        .first()
-        .map_or_else(|| edge_focus(&gray), |f| f.centre(image.width(), image.height()));
+    let focus = faces.first().map_or_else(
+        || focus::fallback(&small, &gray),
+        |f| f.centre(image.width(), image.height()),
+    );
     (faces, focus)
 }
 
@@ -93,27 +97,30 @@ pub fn rescale(faces: &mut [Face], from: (u32, u32), to: (u32, u32)) {
     }
 }
 
-/// Downscales (if needed) with an antialiasing filter, so fine detail does not alias into false
-/// faces, then takes luma composited over white: a cut-out portrait's transparent pixels may hold
-/// any colour.
-fn small_gray(image: &RgbaImage, side: u32) -> GrayImage {
+/// A copy whose longer side is at most `side` (the image itself when already that small),
+/// downscaled with an antialiasing filter so fine detail does not alias into false faces.
+fn small_copy(image: &RgbaImage, side: u32) -> Cow<'_, RgbaImage> {
     let (width, height) = image.dimensions();
     let longer = width.max(height);
-    let resized = (longer > side && width.min(height) > 0).then(|| {
-        let scale = f64::from(side) / f64::from(longer);
-        let w = ((f64::from(width) * scale).round() as u32).max(1);
-        let h = ((f64::from(height) * scale).round() as u32).max(1);
-        let mut dst = RgbaImage::new(w, h);
-        // Resizing RGBA before the gray pass is ~3× faster on a 12 Mpx photo than converting first.
-        // Not premultiplying (5× slower) only tints the silhouette edge of a cut-out, harmless here.
-        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
-        // Both images are RGBA8, so the only possible error (pixel types differ) cannot happen.
-        Resizer::new()
-            .resize(image, &mut dst, &options.use_alpha(false))
-            .expect("RGBA8 resize");
-        dst
-    });
-    let src = resized.as_ref().unwrap_or(image);
+    if longer <= side || width.min(height) == 0 {
+        return Cow::Borrowed(image);
+    }
+    let scale = f64::from(side) / f64::from(longer);
+    let w = ((f64::from(width) * scale).round() as u32).max(1);
+    let h = ((f64::from(height) * scale).round() as u32).max(1);
+    let mut dst = RgbaImage::new(w, h);
+    // Resizing RGBA before the gray pass is ~3× faster on a 12 Mpx photo than converting first.
+    // Not premultiplying (5× slower) only tints the silhouette edge of a cut-out, harmless here.
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    // Both images are RGBA8, so the only possible error (pixel types differ) cannot happen.
+    Resizer::new()
+        .resize(image, &mut dst, &options.use_alpha(false))
+        .expect("RGBA8 resize");
+    Cow::Owned(dst)
+}
+
+/// Luma composited over white: a cut-out portrait's transparent pixels may hold any colour.
+fn luma(src: &RgbaImage) -> GrayImage {
     let pixels = src.as_raw().chunks_exact(4).map(|p| {
         let [r, g, b, a] = [p[0], p[1], p[2], p[3]].map(u32::from);
         // BT.601 luma in integers (weights sum to 1024), the usual grayscale for face detectors;
@@ -206,41 +213,10 @@ fn detect_tilted(gray: &GrayImage, width: u32, height: u32) -> Vec<Face> {
     Vec::new()
 }
 
-/// Centroid of Sobel gradient magnitude (L1, integer) over the upper two thirds, where a
-/// portrait's head usually is; [`DEFAULT_FOCUS`] for an image without any edge.
-fn edge_focus(gray: &GrayImage) -> [f32; 2] {
-    let (w, h) = (gray.width() as usize, gray.height() as usize);
-    let rows = (h * 2).div_ceil(3);
-    if w < 3 || rows < 3 {
-        return DEFAULT_FOCUS;
-    }
-    let px = gray.as_raw();
-    let (mut sum, mut sum_x, mut sum_y) = (0u64, 0u64, 0u64);
-    for y in 1..rows.min(h - 1) {
-        let [up, mid, down] = [y - 1, y, y + 1].map(|r| &px[r * w..(r + 1) * w]);
-        // Column and row sums weighted 1-2-1: the two Sobel kernels.
-        let v = |x: usize| i32::from(up[x]) + 2 * i32::from(mid[x]) + i32::from(down[x]);
-        let hz = |row: &[u8], x: usize| i32::from(row[x - 1]) + 2 * i32::from(row[x]) + i32::from(row[x + 1]);
-        for x in 1..w - 1 {
-            let m = u64::from((v(x + 1) - v(x - 1)).unsigned_abs() + (hz(down, x) - hz(up, x)).unsigned_abs());
-            sum += m;
-            sum_x += m * x as u64;
-            sum_y += m * y as u64;
-        }
-    }
-    if sum == 0 {
-        return DEFAULT_FOCUS;
-    }
-    // Integer sums make the result exact and independent of summation order; +0.5 = pixel centre.
-    [
-        ((sum_x as f64 / sum as f64 + 0.5) / w as f64) as f32,
-        ((sum_y as f64 / sum as f64 + 0.5) / h as f64) as f32,
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::photo::focus::DEFAULT_FOCUS;
 
     /// The faces [`find`] finds.
     fn detect(image: &RgbaImage) -> Vec<Face> {
@@ -426,26 +402,5 @@ mod tests {
             let img = RgbaImage::from_pixel(w, h, Rgba([10, 200, 30, 255]));
             assert_eq!(focus(&img), (DEFAULT_FOCUS, None), "{w}×{h}");
         }
-    }
-
-    #[test]
-    fn fallback_is_the_edge_centroid_of_the_upper_two_thirds() {
-        // A checkerboard patch centred on (80, 80) in a flat 400×500 image.
-        let patch = |lo: u32, hi: u32| {
-            RgbaImage::from_fn(400, 500, move |x, y| {
-                let inside = (40..120).contains(&x) && (lo..hi).contains(&y);
-                let v = if inside && (x / 8 + y / 8) % 2 == 0 { 230 } else { 60 };
-                Rgba([v, v, v, 255])
-            })
-        };
-        let (centre, face) = focus(&patch(40, 120));
-        assert_eq!(face, None);
-        assert!(
-            (centre[0] - 0.2).abs() < 0.02 && (centre[1] - 0.16).abs() < 0.02,
-            "{centre:?}"
-        );
-        assert_eq!(focus(&patch(40, 120)).0, centre);
-        // Edges in the bottom third only are ignored.
-        assert_eq!(focus(&patch(400, 480)), (DEFAULT_FOCUS, None));
     }
 }

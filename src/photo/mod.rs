@@ -1,7 +1,7 @@
 //! Candidate photos: decoded once per row (`photo/decode`: upright, RGBA, with memory
 //! limits), then cropped and resized to each slot's exact pixel frame.
 //!
-//! Also owns faces (`face`), JPEG at a DCT scale (`jpeg`), colour profiles (`icc`) and the
+//! Also owns faces (`face`) and where to centre without one (`focus`), JPEG at a DCT scale (`jpeg`), colour profiles (`icc`) and the
 //! comic effects (`effects`).
 //!
 //! May import: foundation modules (and `data`, below it, though it needs nothing there).
@@ -13,6 +13,7 @@ use serde::Deserialize;
 mod decode;
 pub(crate) mod effects;
 pub(crate) mod face;
+mod focus;
 mod icc;
 mod jpeg;
 pub use decode::{decode, decode_for};
