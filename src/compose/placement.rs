@@ -1,6 +1,6 @@
 //! Where a photo goes in its slot's frame at one output size (per-row focus
 //! and zoom columns, the manifest's focus, the detected face on the
-//! template's face box, or the most detailed area), and the photo prepared
+//! template's face box, or `photo::focus`'s fallback), and the photo prepared
 //! there: cropped, resized to the frame's exact pixels, effects applied.
 //! Shared by the raster and PDF paths and by the batch's decode sizing.
 
@@ -110,7 +110,7 @@ pub(crate) fn slot_pixels(slot: &crate::template::slot::PhotoSlot, scale: f32) -
 /// Where a photo goes in its slot: per-row columns `<field>_focus_x`,
 /// `<field>_focus_y`, `<field>_zoom` first, then the manifest's `focus`, then
 /// the detected face (on the template's `<field>-face` box when it has one),
-/// then the most detailed area. Also says what a reviewer should know.
+/// then the fallback focus (skin, then edges). Also says what a reviewer should know.
 pub(crate) fn placement(
     slot: &crate::template::slot::PhotoSlot,
     rules: &crate::template::SlotRules,
@@ -147,7 +147,8 @@ pub(crate) fn placement(
     };
     let mut notes = Vec::new();
     match faces.len() {
-        0 => notes.push("no face found: cropped around the most detailed area".to_string()),
+        0 => notes
+            .push("no face found: cropped around the largest area of skin, or else the most detailed one".to_string()),
         1 => {}
         n => notes.push(format!("{n} faces found: the largest was used")),
     }

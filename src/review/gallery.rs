@@ -320,7 +320,7 @@ mod tests {
             "instagram-story",
             &[
                 "name: some characters drawn with fallback font \"Noto Sans Arabic\"",
-                "photo: no face found: cropped around the most detailed area",
+                "photo: no face found: cropped around the largest area of skin, or else the most detailed one",
                 "photo: photo upscaled 3.2× (100×120 px for a 320×400 px frame): low resolution",
                 "name: truncated to \"Marie…\"",
                 "name: outside the safe zone: the bottom 18% of a story is covered by the app",

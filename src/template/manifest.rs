@@ -46,7 +46,7 @@ pub struct SlotRules {
     /// Photo fit: `cover` fills the frame (cropping), `contain` shows the whole photo. Default: `cover`.
     pub fit: crate::photo::Fit,
     /// Photo focus point (fractions of width and height) kept in view when cropping.
-    /// Default: none, the detected face (or the most detailed area).
+    /// Default: none, the detected face (or, without one, the largest skin area or the most detailed one).
     pub focus: Option<[f32; 2]>,
 }
 
