@@ -354,6 +354,24 @@ fn formats_affiche_cannot_read_are_named_with_how_to_convert_them() {
     }
 }
 
+/// Real files from the encoders phones use (libheif, libavif): the same outcome as the headers
+/// above, read from the whole file.
+#[test]
+fn a_real_heic_and_a_real_avif_are_named_with_how_to_convert_them() {
+    let dir = common::root().join("tests/fixtures/phone");
+    for (file, says) in [
+        ("zPug_3.heic", ["HEIC photo", "Most Compatible"]),
+        ("hopper.avif", ["AVIF photo", "photo.avif photo.jpg"]),
+    ] {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let msg = photo::decode(&bytes).unwrap_err();
+        for said in says {
+            assert!(msg.contains(said), "{file}: {msg:?} should say {said:?}");
+        }
+        assert_eq!(photo::decode_for(&bytes, Some((300, 300))).unwrap_err(), msg, "{file}");
+    }
+}
+
 #[test]
 fn a_cut_out_keeps_its_transparency_through_cropping() {
     // A disc on a transparent ground, as a PNG with alpha.
