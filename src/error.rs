@@ -44,12 +44,16 @@ pub enum Error {
 
     /// A font family named by a template is not in the font folder.
     #[error(
-        "template {path}: font family {family:?} (element {slot:?}) is in no font folder; add its font file to the campaign's fonts or the template's fonts/ folder, map it to a font you have in template.toml (`[font_aliases]` \"{family}\" = \"Noto Sans\"), or choose another font in the editor"
+        "template {path}: font family {family:?} ({wanted}) is in no font folder; add its font files to the campaign's fonts or the template's fonts/ folder, map it to a font you have (`[font_aliases]` \"{family}\" = \"{instead}\" in template.toml or the campaign file, or --font-alias \"{family}={instead}\"), or choose another font in the editor"
     )]
     MissingFont {
         path: PathBuf,
-        slot: String,
+        /// The family as a designer knows it (`Sintony` for `'Sintony-Bold', Sintony`).
         family: String,
+        /// Weights and styles wanted and the elements asking: `Bold; used by 3 elements: About, …`.
+        wanted: String,
+        /// A family the font folders have, offered for the alias.
+        instead: String,
     },
 
     /// The campaign file or the options given on the command line are unusable.

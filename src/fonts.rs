@@ -42,6 +42,13 @@ pub struct Fonts {
     pdf_db: Arc<OnceLock<Arc<svg2pdf::usvg::fontdb::Database>>>,
 }
 
+/// The face compiled into the binary, for text that must draw with no font folder at hand
+/// (contact sheet labels, a template inspected before its fonts are in place). OFL.
+pub(crate) const BUILTIN_FONT: &[u8] = include_bytes!("../fonts/roboto-condensed/RobotoCondensed_700Bold.ttf");
+
+/// The built-in face's name when it stands in for every family of an inspected template.
+const INSPECTION_FAMILY: &str = "affiche built-in (no font folder)";
+
 /// Families tried, in order, for generic names (`sans-serif`, …) and unstyled text.
 const PREFERRED_DEFAULTS: &[&str] = &["Noto Sans", "DejaVu Sans", "Roboto Condensed"];
 
@@ -124,6 +131,42 @@ impl Fonts {
             fingerprint: *hasher.finalize().as_bytes(),
             pdf_db: Arc::default(),
         }
+    }
+
+    /// The family that draws unstyled text and generic names (`sans-serif`).
+    pub fn default_family(&self) -> &str {
+        &self.default_family
+    }
+
+    /// The fonts under whichever of `dirs` can be read, and a built-in face (Roboto Condensed
+    /// Bold) drawing text whose family is in none: enough to look at a template before its
+    /// fonts are in place (`Template::inspect`), never to render a campaign.
+    pub fn inspecting(dirs: &[PathBuf]) -> Fonts {
+        let readable: Vec<PathBuf> = dirs.iter().filter(|d| d.is_dir()).cloned().collect();
+        Fonts::load(&FontOptions {
+            dirs: readable,
+            system: false,
+        })
+        .unwrap_or_else(|_| {
+            // Under a name no template asks for, so that it never counts as a family found.
+            let mut db = fontdb::Database::new();
+            db.load_font_data(BUILTIN_FONT.to_vec());
+            let mut hidden = fontdb::Database::new();
+            for face in db.faces() {
+                let mut face = face.clone();
+                face.families = vec![(INSPECTION_FAMILY.into(), fontdb::Language::English_UnitedStates)];
+                face.post_script_name = INSPECTION_FAMILY.into();
+                hidden.push_face_info(face);
+            }
+            hidden.set_sans_serif_family(INSPECTION_FAMILY);
+            hidden.set_serif_family(INSPECTION_FAMILY);
+            Fonts {
+                db: Arc::new(hidden),
+                default_family: INSPECTION_FAMILY.into(),
+                fingerprint: [0; 32],
+                pdf_db: Arc::default(),
+            }
+        })
     }
 
     /// Whether `self` and `other` share one loaded database (clones do; each load makes its own).

@@ -58,6 +58,11 @@ pub struct CampaignFile {
     /// Field → `{column}` pattern. Fields not listed bind to the column of the same name.
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
+    /// Family the templates name → family the font folders have, while a font is being
+    /// licensed (`"Sintony" = "Noto Sans"`); over the template's own `[font_aliases]`.
+    /// Default: none.
+    #[serde(default)]
+    pub font_aliases: BTreeMap<String, String>,
 }
 
 impl CampaignFile {
@@ -108,6 +113,7 @@ impl CampaignFile {
             credit
         );
         self.fields.extend(other.fields);
+        self.font_aliases.extend(other.font_aliases);
         self.max_kb = match (self.max_kb, other.max_kb) {
             (Some(ours), Some(theirs)) => Some(ours.overridden_by(theirs)),
             (ours, theirs) => theirs.or(ours),
@@ -140,6 +146,8 @@ pub struct Campaign {
     /// `(I, N)`: render only the rows of share I (1-based) of N.
     pub shard: Option<(usize, usize)>,
     pub fields: BTreeMap<String, String>,
+    /// Family → family drawn instead, over the template's `[font_aliases]`.
+    pub font_aliases: BTreeMap<String, String>,
     /// Size budget, alt text and credit.
     pub delivery: Delivery,
 }
@@ -230,6 +238,7 @@ impl Campaign {
                 .transpose()
                 .map_err(err)?,
             fields: file.fields,
+            font_aliases: file.font_aliases,
             delivery: Delivery {
                 max_kb: file.max_kb,
                 alt: file.alt,

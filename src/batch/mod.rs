@@ -91,7 +91,19 @@ impl Batch {
                 .and_then(|t| crate::batch::row::constant(&campaign, t, name))
         };
         // A template error is reported before a data error, as when nothing is filled ahead.
-        let template = Template::load_with(&campaign.template, &fonts, &constant)?;
+        // A slot is what the data binds: the campaign's [fields] and the file's columns.
+        let listed = |name: &str| campaign.fields.contains_key(name);
+        let column = |name: &str| table.as_ref().is_ok_and(|t| t.columns.iter().any(|c| c == name));
+        let context = crate::template::load::LoadContext {
+            constant: &constant,
+            binding: crate::template::slot::bind::Binding {
+                listed: &listed,
+                column: &column,
+            },
+            font_aliases: &campaign.font_aliases,
+            inspect: false,
+        };
+        let template = Template::load_with(&campaign.template, &fonts, &context)?;
         let table = table?;
         let mut batch = Batch {
             campaign,

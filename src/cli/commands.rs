@@ -128,20 +128,31 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Fields { template, fonts } => {
-            let dirs = if fonts.is_empty() {
-                vec![PathBuf::from("fonts")]
-            } else {
-                fonts
-            };
-            let fonts = Fonts::load(&affiche::FontOptions { dirs, system: false })?;
-            let t = Template::load(&template, &fonts)?;
-            for f in t.fields() {
-                println!("{:<16} {:<12} {}", f.name, f.kind, f.variants.join(", "));
-            }
+            let t = crate::cli::inspect::load(&template, fonts, &[])?;
+            crate::cli::inspect::describe(&t);
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { inputs, time_budget } => {
+            // A bare template (no campaign, no data): what it binds and asks for.
+            if let Some(template) = inputs.bare_template() {
+                let t = crate::cli::inspect::load(template, inputs.font_dirs(), &[])?;
+                let missing = crate::cli::inspect::describe(&t);
+                return Ok(if missing == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                });
+            }
             let batch = Batch::load(inputs.campaign()?)?;
+            for u in &batch.template.unbound {
+                println!(
+                    "note: {} {:?} is not bound: drawn as in the template; {}",
+                    u.kind, u.name, u.advice
+                );
+            }
+            for note in &batch.template.notes {
+                println!("note: {note}");
+            }
             let budget = (time_budget > 0.0).then(|| std::time::Duration::from_secs_f64(time_budget));
             let problems = batch.check(budget);
             for p in &problems {

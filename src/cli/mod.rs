@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod commands;
+mod inspect;
 mod watch;
 
 use affiche::Overflow;
@@ -209,6 +210,10 @@ pub(crate) struct Inputs {
     /// Render only share I of N of the rows (e.g. 3/8), for splitting a campaign across machines.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
+    /// Draw a family the templates name with one the font folders have, while a font is
+    /// being licensed: 'Sintony=Noto Sans' (repeatable; over the campaign's [font_aliases]).
+    #[arg(long = "font-alias", value_name = "FAMILY=FAMILY", value_parser = parse_alias)]
+    font_aliases: Vec<(String, String)>,
     /// Render every poster again, even those whose inputs did not change.
     #[arg(long)]
     pub(crate) force: bool,
@@ -228,6 +233,16 @@ fn parse_field(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.trim().to_string(), v.to_string()))
         .ok_or_else(|| format!("{s:?} is not FIELD=PATTERN"))
+}
+
+/// `Sintony=Noto Sans` → `("Sintony", "Noto Sans")`.
+pub(crate) fn parse_alias(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+            Ok((from.trim().to_string(), to.trim().to_string()))
+        }
+        _ => Err(format!("{s:?} is not FAMILY=FAMILY (e.g. 'Sintony=Noto Sans')")),
+    }
 }
 
 /// `500` → `(None, 500)`, for every preset; `instagram-story=300` → `(Some("instagram-story"), 300)`.
@@ -263,6 +278,19 @@ impl Inputs {
         Ok((!self.max_kb.is_empty()).then_some(budget))
     }
 
+    /// The template of `affiche check --template T` given alone (no campaign file, no data).
+    fn bare_template(&self) -> Option<&Path> {
+        match (&self.campaign, &self.data) {
+            (None, None) => self.template.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The `--fonts` folders given.
+    fn font_dirs(&self) -> Vec<PathBuf> {
+        self.fonts.clone()
+    }
+
     pub(crate) fn campaign(&self) -> Result<Campaign, Error> {
         let flags = CampaignFile {
             template: self.template.clone(),
@@ -288,6 +316,7 @@ impl Inputs {
                 OverflowArg::Warn => Overflow::Warn,
             }),
             fields: self.fields.iter().cloned().collect(),
+            font_aliases: self.font_aliases.iter().cloned().collect(),
         };
         match &self.campaign {
             Some(path) => Campaign::resolve(CampaignFile::load(path)?.overridden_by(flags), path),

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::review::report::{Entry, Report, Status};
 
 /// The labels' own font, so a sheet needs no font folder (OFL, see `fonts/README.md`).
-const LABEL_FONT: &[u8] = include_bytes!("../../fonts/roboto-condensed/RobotoCondensed_700Bold.ttf");
+const LABEL_FONT: &[u8] = crate::fonts::BUILTIN_FONT;
 
 /// How a contact sheet is laid out.
 #[derive(Debug, Clone)]

@@ -7,6 +7,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use crate::template::font_use::family_and_style;
+
 /// `source` with every family named in `aliases` (matched ignoring case and quotes) replaced
 /// by its alias in each `font-family` value; `source` itself when nothing changes.
 pub(crate) fn apply<'a>(source: &'a str, aliases: &BTreeMap<String, String>) -> Cow<'a, str> {
@@ -61,14 +63,33 @@ fn value_span(rest: &str) -> Option<(usize, usize)> {
     }
 }
 
-/// A `font-family` list with aliased families replaced (unquoted: valid in any quoting).
+/// A `font-family` list with aliased families replaced (unquoted: valid in any quoting). A
+/// family alias maps its every face: with `"Sintony" = "Noto Sans"`, `'Sintony-Bold'` becomes
+/// `Noto Sans Bold, Noto Sans` (the bold face when the folders have it, else the family).
 fn map_list(list: &str, aliases: &BTreeMap<String, String>) -> String {
     list.split(',')
         .map(|item| {
             let name = item.trim().trim_matches(['\'', '"']).trim();
-            match aliases.iter().find(|(from, _)| from.eq_ignore_ascii_case(name)) {
-                Some((_, to)) => format!("{}{to}", &item[..item.len() - item.trim_start().len()]),
-                None => item.to_string(),
+            let indent = &item[..item.len() - item.trim_start().len()];
+            let named = |n: &str| {
+                aliases
+                    .iter()
+                    .find(|(from, _)| from.eq_ignore_ascii_case(n))
+                    .map(|(_, to)| to)
+            };
+            if let Some(to) = named(name) {
+                return format!("{indent}{to}");
+            }
+            match family_and_style(name) {
+                (family, Some(style)) => match named(&family) {
+                    Some(to) if style == "Regular" => format!("{indent}{to}"),
+                    Some(to) => format!("{indent}{to} {style}, {to}"),
+                    None => item.to_string(),
+                },
+                (family, None) => match named(&family) {
+                    Some(to) => format!("{indent}{to}"),
+                    None => item.to_string(),
+                },
             }
         })
         .collect::<Vec<_>>()
@@ -91,6 +112,15 @@ mod tests {
             r#"<style>.st7{font-family:Roboto Condensed Bold;}</style><text font-family="Noto Sans, sans-serif" style="font-size:3px;font-family:Noto Sans">Calibri</text><text font-family='Anton'>MyriadPro-Bold</text>"#
         );
         assert!(matches!(apply(svg, &BTreeMap::new()), Cow::Borrowed(_)));
+        // A family maps each of its faces, however the editor wrote it.
+        let family = BTreeMap::from([("Sintony".to_string(), "Noto Sans".to_string())]);
+        assert_eq!(
+            apply(
+                r#"<text style="font-family:'Sintony-Bold', Sintony"/><text font-family="Sintony-Regular"/><text font-family="SintonyMT"/>"#,
+                &family
+            ),
+            r#"<text style="font-family:Noto Sans Bold, Noto Sans, Noto Sans"/><text font-family="Noto Sans"/><text font-family="Noto Sans"/>"#
+        );
         assert!(matches!(
             apply("<text font-family=\"Anton\"/>", &aliases),
             Cow::Borrowed(_)

@@ -10,25 +10,44 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::fonts::Fonts;
 use crate::limits::MAX_SVG_BYTES;
+use crate::template::font_use::{self, FontUse};
 use crate::template::manifest::{MANIFEST, Manifest};
-use crate::template::{Template, Variant, is_svg_file, probe, slot};
+use crate::template::slot::bind::Binding;
+use crate::template::{Template, Unbound, Variant, is_svg_file, probe, slot};
 
 impl Template {
     /// Loads a template folder (every `*.svg` and `*.svgz` in it is a variant) or a single SVG file.
+    /// Its slots are the elements the manifest names and those the drawing declares (a text
+    /// with a `<name>-box`, an image with a `<name>-face`); any other named element is
+    /// artwork, listed in [`Template::unbound`]. [`Template::load_binding`] binds more.
     pub fn load(path: impl AsRef<Path>, fonts: &Fonts) -> Result<Template> {
-        Template::load_with(path.as_ref(), fonts, &|_| None)
+        Template::load_binding(path, fonts, &[])
     }
 
-    /// [`Template::load`] with the placeholders that hold one value on every row
-    /// filled ahead (`constant(name)`: see [`crate::template::fill::substitute_constants`]), so
-    /// that the elements holding them count as static: drawn once into the cached
-    /// background and overlay layers instead of on every poster. The fingerprint
-    /// covers the filled text, so a change of those values renders everything again.
-    pub(crate) fn load_with(
-        path: &Path,
-        fonts: &Fonts,
-        constant: &dyn Fn(&str) -> Option<Option<String>>,
-    ) -> Result<Template> {
+    /// [`Template::load`] with `fields` bound as well, as a campaign's columns bind them:
+    /// an `<image id="photo">` is a photo slot once `"photo"` is among them.
+    pub fn load_binding(path: impl AsRef<Path>, fonts: &Fonts, fields: &[&str]) -> Result<Template> {
+        Template::load_with(
+            path.as_ref(),
+            fonts,
+            &LoadContext::binding(&|name| fields.contains(&name)),
+        )
+    }
+
+    /// [`Template::load_binding`] for looking at a template before its fonts are in place
+    /// (`affiche fields`, `affiche check`): a family in no font folder is listed in
+    /// [`Template::fonts`] instead of refused, and its text draws with the default font.
+    pub fn inspect(path: impl AsRef<Path>, fonts: &Fonts, fields: &[&str]) -> Result<Template> {
+        let listed = |name: &str| fields.contains(&name);
+        let context = LoadContext {
+            inspect: true,
+            ..LoadContext::binding(&listed)
+        };
+        Template::load_with(path.as_ref(), fonts, &context)
+    }
+
+    /// Loads as `context` says (see [`LoadContext`]).
+    pub(crate) fn load_with(path: &Path, fonts: &Fonts, context: &LoadContext) -> Result<Template> {
         let hint = "check `template` in the campaign (relative to the campaign file) or --template; `affiche templates` lists templates";
         let meta = std::fs::metadata(path).map_err(|e| Error::io_or_missing(path, e, hint))?;
         let (folder, files, (manifest_text, manifest)) = if meta.is_dir() {
@@ -59,7 +78,7 @@ impl Template {
         let mut variants = Vec::new();
         let mut problems = Vec::new();
         for file in &files {
-            match load_variant(file, &folder, &manifest, fonts, &mut assets, constant) {
+            match load_variant(file, &folder, &manifest, fonts, &mut assets, context) {
                 Ok(v) => variants.push(v),
                 Err(e) => problems.extend(e.into_list()),
             }
@@ -88,15 +107,38 @@ impl Template {
                 ),
             });
         }
+        let mut uses: Vec<FontUse> = Vec::new();
+        for v in &variants {
+            font_use::merge(&mut uses, v.fonts.clone());
+        }
+        let fonts_path = if variants.len() == 1 {
+            variants[0].path.clone()
+        } else {
+            path.to_path_buf()
+        };
+        // A family is reported once for the whole template, with every weight and element.
+        for u in uses
+            .iter()
+            .filter(|u| !u.available && !u.falls_back && !context.inspect)
+        {
+            problems.push(missing_font(&fonts_path, u, fonts));
+        }
         let mut fallbacks: Vec<String> = Vec::new();
         for (field, r) in &rules {
             for family in &r.fonts {
                 if !fonts.has_family(family) {
-                    problems.push(Error::MissingFont {
-                        path: path.join(MANIFEST),
-                        slot: field.clone(),
+                    let u = FontUse {
                         family: family.clone(),
-                    });
+                        styles: vec!["Regular".into()],
+                        elements: vec![format!("the fallback fonts of field {field:?}")],
+                        available: false,
+                        written: family.clone(),
+                        falls_back: false,
+                    };
+                    if !context.inspect {
+                        problems.push(missing_font(&path.join(MANIFEST), &u, fonts));
+                    }
+                    font_use::merge(&mut uses, vec![u]);
                 } else if !fallbacks.contains(family) {
                     fallbacks.push(family.clone());
                 }
@@ -113,7 +155,11 @@ impl Template {
             hasher.update(href.as_bytes());
             hasher.update(bytes);
         }
+        let (unbound, notes) = unbound_and_notes(&variants, &rules);
         let mut template = Template {
+            unbound,
+            notes,
+            fonts: uses,
             fingerprint: *hasher.finalize().as_bytes(),
             fallbacks,
             name,
@@ -157,6 +203,82 @@ impl Template {
     }
 }
 
+/// The error for a family in no font folder, offering the default family (in the style
+/// wanted, when the font folders have it) for the alias.
+fn missing_font(path: &Path, u: &FontUse, fonts: &Fonts) -> Error {
+    let default = fonts.default_family();
+    let styled = u.styles.first().map(|s| format!("{default} {s}"));
+    let instead = match styled {
+        Some(s) if u.styles.len() == 1 && !s.ends_with(" Regular") && fonts.has_family(&s) => s,
+        _ => default.to_string(),
+    };
+    Error::MissingFont {
+        path: path.to_path_buf(),
+        family: u.family.clone(),
+        wanted: font_use::wanted(u),
+        instead,
+    }
+}
+
+/// How a template is loaded, beyond its path and fonts.
+pub(crate) struct LoadContext<'a> {
+    /// Placeholders holding one value on every row, filled ahead (`Some(value)`; see
+    /// [`crate::template::fill::substitute_constants`]), so that the elements holding them
+    /// count as static: drawn once into the cached background and overlay layers instead of
+    /// on every poster. The fingerprint covers the filled text, so a change of those values
+    /// renders everything again.
+    pub constant: &'a dyn Fn(&str) -> Option<Option<String>>,
+    /// What the campaign binds beyond the manifest (its `[fields]` and columns).
+    pub binding: Binding<'a>,
+    /// The campaign's `[font_aliases]` and `--font-alias`, over the manifest's.
+    pub font_aliases: &'a BTreeMap<String, String>,
+    /// Inspecting: a family in no font folder is listed, not refused.
+    pub inspect: bool,
+}
+
+impl<'a> LoadContext<'a> {
+    /// Nothing filled ahead, no alias, `listed` bound.
+    pub(crate) fn binding(listed: &'a dyn Fn(&str) -> bool) -> LoadContext<'a> {
+        static NO_ALIASES: BTreeMap<String, String> = BTreeMap::new();
+        LoadContext {
+            constant: &|_| None,
+            binding: Binding {
+                listed,
+                column: &|_| false,
+            },
+            font_aliases: &NO_ALIASES,
+            inspect: false,
+        }
+    }
+}
+
+/// The named elements no variant binds (merged across variants), and the notes: each
+/// variant's, named by its file when there are several.
+fn unbound_and_notes(
+    variants: &[Variant],
+    rules: &BTreeMap<String, crate::template::SlotRules>,
+) -> (Vec<Unbound>, Vec<String>) {
+    let mut unbound: Vec<Unbound> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    for v in variants {
+        let file = v.path.file_name().map(|f| f.to_string_lossy()).unwrap_or_default();
+        for u in v.unbound.iter().filter(|u| !rules.contains_key(&u.name)) {
+            match unbound.iter_mut().find(|f| f.name == u.name) {
+                Some(f) => f.variants.push(v.name.clone()),
+                None => unbound.push(Unbound {
+                    variants: vec![v.name.clone()],
+                    ..u.clone()
+                }),
+            }
+        }
+        notes.extend(v.notes.iter().map(|n| match variants.len() {
+            1 => n.clone(),
+            _ => format!("{file}: {n}"),
+        }));
+    }
+    (unbound, notes)
+}
+
 fn stem(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -169,7 +291,7 @@ fn load_variant(
     manifest: &Manifest,
     fonts: &Fonts,
     assets: &mut BTreeMap<String, Arc<Vec<u8>>>,
-    constant: &dyn Fn(&str) -> Option<Option<String>>,
+    context: &LoadContext,
 ) -> Result<Variant> {
     let err = |message: String| Error::Template {
         path: file.into(),
@@ -188,26 +310,21 @@ fn load_variant(
     // Read and inflated here, once: slots, fills and checks all see this text.
     let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
     let original = crate::limits::svg_text(bytes).map_err(err)?;
-    let source = crate::template::fill::substitute_constants(&original, constant);
-    let source = crate::template::font_alias::apply(&source, &manifest.font_aliases);
-    let source = crate::template::referenced::as_images(&source).into_owned();
-    let found = slot::find(&source, file, |name| manifest.fields.contains_key(name))?;
+    let source = crate::template::fill::substitute_constants(&original, context.constant);
+    // The campaign's aliases (a family being licensed) win over the template's.
+    let mut aliases = manifest.font_aliases.clone();
+    aliases.extend(context.font_aliases.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let source = crate::template::font_alias::apply(&source, &aliases);
+    let binding = &context.binding;
+    let listed = |name: &str| manifest.fields.contains_key(name) || (binding.listed)(name);
+    let binding = Binding {
+        listed: &listed,
+        column: binding.column,
+    };
+    let source = crate::template::referenced::as_images(&source, &binding).into_owned();
+    let found = slot::find(&source, file, &binding)?;
     // Every problem of the file at once, so a designer fixes them in one pass.
     let mut problems = Vec::new();
-    let mut missing: Vec<&str> = Vec::new();
-    // A list is drawn with its first available family (`'ArialMT', 'Arial', sans-serif` draws
-    // with the generic one): only a list with none available would draw nothing.
-    for (list, slot_name) in &found.families {
-        let family = &list[0];
-        if !list.iter().any(|f| fonts.has_family(f)) && !missing.contains(&family.as_str()) {
-            missing.push(family);
-            problems.push(Error::MissingFont {
-                path: file.into(),
-                slot: slot_name.clone(),
-                family: family.clone(),
-            });
-        }
-    }
     for href in &found.hrefs {
         if !assets.contains_key(href) {
             match crate::template::confine::read_asset(folder, href) {
@@ -245,5 +362,8 @@ fn load_variant(
         source,
         removals: found.removals,
         styles: found.styles,
+        unbound: found.unbound,
+        notes: found.notes,
+        fonts: font_use::gather(&found.families, fonts),
     })
 }

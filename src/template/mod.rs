@@ -14,16 +14,20 @@ use std::sync::Arc;
 
 pub(crate) mod canvas;
 pub(crate) mod confine;
+pub(crate) mod field;
 pub(crate) mod fill;
 mod font_alias;
+pub(crate) mod font_use;
 pub(crate) mod ids;
-mod load;
+pub(crate) mod load;
 mod manifest;
 mod probe;
 mod referenced;
 pub(crate) mod slot;
 pub(crate) mod statics;
 
+pub use self::field::{FieldInfo, FieldKind, Unbound};
+pub use self::font_use::FontUse;
 use self::slot::{PhotoSlot, TextSlot};
 pub use crate::template::manifest::SlotRules;
 
@@ -57,6 +61,11 @@ pub struct Variant {
     pub(crate) styles: String,
     /// Filters drawn, with their regions on the canvas (for the caps at each output size).
     pub(crate) filters: Vec<crate::limits::FilterUse>,
+    /// Named elements nothing binds, and the notes on the file (merged into the template's).
+    pub(crate) unbound: Vec<Unbound>,
+    pub(crate) notes: Vec<String>,
+    /// The font families the file asks for.
+    pub(crate) fonts: Vec<FontUse>,
     /// The static part drawn before any slot, rendered once per size.
     pub(crate) background: Option<crate::template::statics::Background>,
     /// Runs of static elements above the first slot, drawn from layers.
@@ -92,6 +101,15 @@ pub struct Template {
     pub fingerprint: [u8; 32],
     /// Template-local files referenced by `<image href>`, read once at load.
     pub(crate) assets: Arc<BTreeMap<String, Arc<Vec<u8>>>>,
+    /// Named elements that could be slots but that nothing binds (no column, no manifest
+    /// entry, no box): drawn as in the file. A misspelt column shows up here.
+    pub unbound: Vec<Unbound>,
+    /// What a designer should know that does not stop the template rendering (flowed text
+    /// that renderers do not draw, a text named like a column but without a box).
+    pub notes: Vec<String>,
+    /// The font families the drawing and the manifest ask for, with the elements asking and
+    /// whether the font folders have them.
+    pub fonts: Vec<FontUse>,
 }
 
 impl Template {
@@ -131,36 +149,6 @@ impl Template {
     pub fn variant_index_for(&self, width: u32, height: u32) -> usize {
         let target = f64::from(width) / f64::from(height);
         crate::preset::nearest_aspect(target, self.variants.iter().map(Variant::aspect)).unwrap_or(0)
-    }
-}
-
-/// One binding of a template, as `affiche fields` lists it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldInfo {
-    pub name: String,
-    pub kind: FieldKind,
-    /// Variants that have it.
-    pub variants: Vec<String>,
-}
-
-/// What binds a field in a template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    /// A text slot: a `<text>` with a `<field>-box` rect, or a text frame.
-    Text,
-    /// A photo slot: an `<image>`.
-    Photo,
-    /// A `{{field}}` placeholder in an attribute or text.
-    Placeholder,
-}
-
-impl std::fmt::Display for FieldKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.pad(match self {
-            FieldKind::Text => "text",
-            FieldKind::Photo => "photo",
-            FieldKind::Placeholder => "placeholder",
-        })
     }
 }
 

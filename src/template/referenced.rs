@@ -9,11 +9,13 @@ use std::borrow::Cow;
 
 use roxmltree::{Document, Node};
 
-use crate::template::slot::{XLINK_NS, href, names_of, tool_generated};
+use crate::template::slot::bind::Binding;
+use crate::template::slot::{XLINK_NS, href, names_of};
 
-/// `source` with each named shape filled by an image pattern, and each named `<use>` of an
+/// `source` with each bound shape filled by an image pattern, and each bound `<use>` of an
 /// image, replaced by an `<image>` of the same name; `source` itself when there is none.
-pub(crate) fn as_images(source: &str) -> Cow<'_, str> {
+/// Bound: named by `binding`, or with a `<name>-face` rectangle; other shapes are artwork.
+pub(crate) fn as_images<'a>(source: &'a str, binding: &Binding) -> Cow<'a, str> {
     if !source.contains("url(#") && !source.contains("<use") {
         return Cow::Borrowed(source);
     }
@@ -27,7 +29,11 @@ pub(crate) fn as_images(source: &str) -> Cow<'_, str> {
     };
     let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     for node in doc.descendants().filter(Node::is_element) {
-        if !names_of(&node).any(|n| !tool_generated(n)) || node.ancestors().any(|a| a.has_tag_name("defs")) {
+        let face = |n: &str| {
+            doc.descendants()
+                .any(|r| names_of(&r).any(|m| m.strip_suffix("-face") == Some(n)))
+        };
+        if !names_of(&node).any(|n| binding.binds(n) || face(n)) || node.ancestors().any(|a| a.has_tag_name("defs")) {
             continue;
         }
         let replacement = if node.has_tag_name("use") {
@@ -190,7 +196,17 @@ mod tests {
 <use serif:id="portrait" xlink:href="#image0_1" x="3" y="2" width="50px" height="60px" transform="matrix(2,0,0,2,0,0)"/>
 <defs><pattern id="pattern0" patternContentUnits="objectBoundingBox" width="1" height="1"><use xlink:href="#image0_1" transform="scale(0.002)"/></pattern>
 <image id="image0_1" width="500" height="500" xlink:href="data:image/png;base64,AAAA"/></defs></svg>"##;
-        let out = as_images(svg);
+        // `portrait` has a face box; `photo` is a data column.
+        let svg = svg.replace("</svg>", r#"<rect id="portrait-face" width="1" height="1"/></svg>"#);
+        let columns = Binding {
+            listed: &|_| false,
+            column: &|n| n == "photo",
+        };
+        assert!(
+            matches!(as_images(&svg, &Binding::NONE), Cow::Owned(_)),
+            "the face box binds `portrait`"
+        );
+        let out = as_images(&svg, &columns);
         let doc = Document::parse(&out).unwrap();
         let image = |name: &str| {
             doc.descendants()
@@ -215,8 +231,13 @@ mod tests {
             out.contains(r#"<rect x="0" y="0" width="5" height="5" fill="url(#pattern0)"/>"#),
             "unnamed shapes stay"
         );
+        // Unbound, a named image fill is artwork: the file is left as drawn.
+        let logo = svg
+            .replace("portrait-face", "other")
+            .replace("id=\"photo\"", "id=\"Logo\"");
+        assert!(matches!(as_images(&logo, &columns), Cow::Borrowed(_)));
         assert!(matches!(
-            as_images("<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+            as_images("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", &columns),
             Cow::Borrowed(_)
         ));
     }

@@ -13,6 +13,7 @@ use crate::geometry::Bounds;
 use crate::text::fit::Align;
 use resvg::usvg::Transform;
 
+pub(crate) mod bind;
 mod css;
 mod style;
 
@@ -68,11 +69,16 @@ pub(crate) struct Found {
     pub photos: Vec<PhotoSlot>,
     pub removals: Vec<Range<usize>>,
     pub styles: String,
-    /// (families, element) for every `font-family` list written: CSS draws with the first
+    /// Every `font-family` list written, with its element and the weight and style there: CSS
+    /// draws with the first family of the list that is available.
     /// family of the list that is available.
-    pub families: Vec<(Vec<String>, String)>,
+    pub families: Vec<crate::template::font_use::Asked>,
     /// Relative file references of non-slot images.
     pub hrefs: Vec<String>,
+    /// Named elements that could be slots but that nothing binds: drawn as in the file.
+    pub unbound: Vec<crate::template::field::Unbound>,
+    /// What a designer should know that does not stop the file rendering.
+    pub notes: Vec<String>,
 }
 
 fn name_of<'a>(n: &Node<'a, 'a>) -> Option<&'a str> {
@@ -97,8 +103,8 @@ pub(crate) fn tool_generated(name: &str) -> bool {
     name.chars().any(|c| c.is_ascii_digit())
 }
 
-/// Scans an SVG for slots. `listed` says whether the manifest names a field.
-pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> Result<Found> {
+/// Scans an SVG for slots: the elements `binding` or the drawing's own boxes bind.
+pub(crate) fn find(source: &str, path: &Path, binding: &bind::Binding) -> Result<Found> {
     let err = |message: String| Error::Template {
         path: path.into(),
         message,
@@ -127,37 +133,56 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
         styles: String::new(),
         families: Vec::new(),
         hrefs: Vec::new(),
+        unbound: Vec::new(),
+        notes: Vec::new(),
     };
     for node in doc.descendants().filter(|n| n.is_element()) {
-        let label = name_of(&node).unwrap_or(node.tag_name().name()).to_string();
         if node.has_tag_name("style") {
             found
                 .styles
                 .push_str(&node.text().unwrap_or_default().replace("]]>", ""));
             found.styles.push('\n');
         }
-        // Text styled by class (Illustrator's `.st2{font-family:…}`) names its family in the sheet.
-        let classed = (node.has_tag_name("text") || node.has_tag_name("tspan") || node.has_tag_name("g"))
-            .then(|| css::from_sheet(&sheet, node, "font-family"))
-            .flatten();
-        for family in node
-            .attribute("font-family")
-            .into_iter()
-            .chain(style_value(node.attribute("style"), "font-family"))
-            .chain(classed)
-        {
-            let list = split_families(family);
-            if !list.is_empty() {
-                found.families.push((list, label.clone()));
-            }
+        // The family each text draws with (its own, a group's or a class's: Illustrator's
+        // `.st2{font-family:…}`), and each run that names its own. A path that was text keeps
+        // its `font-family` but needs no font.
+        let root = matches!(node.tag_name().name(), "text" | "flowRoot");
+        let run = matches!(node.tag_name().name(), "tspan" | "textPath" | "flowPara" | "flowSpan");
+        let family = match (root, run) {
+            (true, _) => css::inherited(&sheet, node, "font-family"),
+            (_, true) => css::declared(&sheet, node, "font-family"),
+            _ => None,
+        };
+        if let Some(family) = family.filter(|f| !split_families(f).is_empty()) {
+            let text = node
+                .ancestors()
+                .find(|a| matches!(a.tag_name().name(), "text" | "flowRoot"))
+                .unwrap_or(node);
+            found.families.push(crate::template::font_use::Asked {
+                list: family.to_string(),
+                element: name_of(&text).unwrap_or("text").to_string(),
+                weight: css::inherited(&sheet, node, "font-weight").map(str::to_string),
+                italic: css::inherited(&sheet, node, "font-style")
+                    .is_some_and(|s| s.contains("italic") || s.contains("oblique")),
+            });
         }
         if node.has_tag_name("text") {
             // Inkscape's text-in-frame: `style="shape-inside:url(#rect12)"`.
             let shape = style_value(node.attribute("style"), "shape-inside")
                 .and_then(|v| v.trim().strip_prefix("url(#")?.strip_suffix(')').map(str::to_string));
             let Some(field) = names_of(&node).find(|n| {
-                listed(n) || rect_named(&format!("{n}-box")).is_some() || (shape.is_some() && !tool_generated(n))
+                (binding.listed)(n)
+                    || rect_named(&format!("{n}-box")).is_some()
+                    || (shape.is_some() && (binding.column)(n))
             }) else {
+                if let Some(name) = bind::candidate_name(&node) {
+                    let column = (binding.column)(name);
+                    if shape.is_some() || column || bind::labelled(&node) {
+                        let (unbound, note) = bind::unbound_text(name, shape.is_some(), column);
+                        found.unbound.push(unbound);
+                        found.notes.extend(note);
+                    }
+                }
                 continue;
             };
             let box_rect = rect_named(&format!("{field}-box"))
@@ -212,12 +237,18 @@ pub(crate) fn find(source: &str, path: &Path, listed: impl Fn(&str) -> bool) -> 
                     .rev()
                     .collect(),
             });
+        } else if node.has_tag_name("flowRoot") {
+            found.notes.push(bind::flowed_text_note(&node, binding).map_err(err)?);
         } else if node.has_tag_name("image") {
             let href = href(&node).unwrap_or_default();
-            let field =
-                names_of(&node).find(|n| listed(n) || rect_named(&format!("{n}-face")).is_some() || !tool_generated(n));
+            let field = names_of(&node).find(|n| binding.binds(n) || rect_named(&format!("{n}-face")).is_some());
             let Some(field) = field else {
-                if !href.starts_with("data:") {
+                if let Some(name) = bind::candidate_name(&node) {
+                    found.unbound.push(bind::unbound_photo(name));
+                }
+                if href.is_empty() {
+                    // Nothing to read: the image draws nothing, in resvg as in browsers.
+                } else if !href.starts_with("data:") {
                     found.hrefs.push(href.to_string());
                 } else if href.len() > MAX_DATA_URI {
                     return Err(err(format!(
@@ -410,6 +441,7 @@ pub(crate) fn placeholders(source: &str) -> Vec<(String, Option<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::field::FieldKind;
 
     const SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" width="100" height="100">
       <g style="font-family:Anton">
@@ -421,8 +453,13 @@ mod tests {
       <image id="image42" href="logo.png"/>
     </svg>"##;
 
+    /// `SVG` with a data column `photo`.
     fn found() -> Found {
-        find(SVG, Path::new("t.svg"), |_| false).unwrap()
+        let binding = bind::Binding {
+            listed: &|_| false,
+            column: &|n| n == "photo",
+        };
+        find(SVG, Path::new("t.svg"), &binding).unwrap()
     }
 
     #[test]
@@ -435,7 +472,7 @@ mod tests {
           <rect id="name-box_1_" data-name="slogan-box" x="10" y="60" width="80" height="30"/>
           <text id="Slogan_text" data-name="slogan" font-family="Anton" font-size="20">Slogan</text>
         </svg>"##;
-        let f = find(svg, Path::new("t.svg"), |_| false).unwrap();
+        let f = find(svg, Path::new("t.svg"), &bind::Binding::NONE).unwrap();
         let slots: Vec<(&str, f32)> = f.texts.iter().map(|t| (t.field.as_str(), t.frame.y)).collect();
         assert_eq!(slots, [("name", 20.0), ("slogan", 60.0)]);
     }
@@ -443,7 +480,7 @@ mod tests {
     #[test]
     fn a_box_in_another_layer_or_beside_an_illustrator_text_is_taken_into_the_texts_units() {
         let frame = |svg: &str| -> std::result::Result<Bounds, String> {
-            let f = find(svg, Path::new("t.svg"), |_| false).map_err(|e| e.to_string())?;
+            let f = find(svg, Path::new("t.svg"), &bind::Binding::NONE).map_err(|e| e.to_string())?;
             Ok(f.texts[0].frame)
         };
         // Inkscape: the box drawn in a layer moved by (100, 50), the text in an unmoved one.
@@ -480,7 +517,7 @@ mod tests {
           <text id="name" class="a" transform="matrix(1 0 0 1 13 60)"><tspan x="0" y="0" fill="#FFFFFF" class="b"
           font-family="'Helvetica-Bold'" font-size="20" style="letter-spacing:1px;opacity:0.9">ww</tspan><tspan x="31.1"
           y="0" fill="#FFFFFF">w.github.com</tspan></text></svg>"##;
-        let f = find(svg, Path::new("t.svg"), |_| false).unwrap();
+        let f = find(svg, Path::new("t.svg"), &bind::Binding::NONE).unwrap();
         let t = &f.texts[0];
         let attrs: Vec<&str> = t.attrs.iter().map(|(_, raw)| raw.as_str()).collect();
         assert_eq!(
@@ -531,14 +568,72 @@ mod tests {
     fn collects_placeholders_and_fonts() {
         let f = found();
         assert_eq!(placeholders(SVG), [("accent".to_string(), Some("#ff0".to_string()))]);
-        assert!(f.families.iter().any(|(list, _)| list == &["Anton"]));
+        // The text draws with its group's family: the text is its user.
+        assert!(
+            f.families.iter().any(|a| a.list == "Anton" && a.element == "name"),
+            "{:?}",
+            f.families.iter().map(|a| (&a.list, &a.element)).collect::<Vec<_>>()
+        );
     }
 
     #[test]
     fn text_without_box_is_an_error_when_listed() {
         let svg = r#"<svg xmlns="http://www.w3.org/2000/svg"><text id="name">x</text></svg>"#;
-        let err = find(svg, Path::new("t.svg"), |n| n == "name").err().unwrap();
+        let listed = bind::Binding {
+            listed: &|n| n == "name",
+            column: &|_| false,
+        };
+        let err = find(svg, Path::new("t.svg"), &listed).err().unwrap();
         assert!(err.to_string().contains("name-box"), "{err}");
+        // A column of that name alone leaves it drawn, saying how to fill it.
+        let column = bind::Binding {
+            listed: &|_| false,
+            column: &|n| n == "name",
+        };
+        let f = find(svg, Path::new("t.svg"), &column).unwrap();
+        assert!(f.texts.is_empty());
+        assert!(
+            f.notes[0].contains("no box") && f.notes[0].contains("\"name-box\""),
+            "{:?}",
+            f.notes
+        );
+    }
+
+    #[test]
+    fn named_artwork_stays_artwork_until_something_binds_it() {
+        // Sketch names every image layer `Bitmap`; an Inkscape flyer labels its text frames.
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape">
+          <rect id="frame1" width="50" height="20"/>
+          <image id="Bitmap" width="10" height="10" href="data:image/png;base64,AAAA"/>
+          <text id="text3" inkscape:label="About" style="shape-inside:url(#frame1)">x</text>
+          <text id="text4" inkscape:label="heading">y</text>
+          <text id="Figma text content">z</text>
+          <image id="image9" href="data:image/png;base64,AAAA"/></svg>"#;
+        let f = find(svg, Path::new("t.svg"), &bind::Binding::NONE).unwrap();
+        assert!(f.photos.is_empty() && f.texts.is_empty());
+        let unbound: Vec<(&str, FieldKind)> = f.unbound.iter().map(|u| (u.name.as_str(), u.kind)).collect();
+        // Figma's text ids are their content, not names a designer gave: not listed.
+        assert_eq!(
+            unbound,
+            [
+                ("Bitmap", FieldKind::Photo),
+                ("About", FieldKind::Text),
+                ("heading", FieldKind::Text)
+            ]
+        );
+        assert!(f.unbound[2].advice.contains("\"heading-box\""), "{:?}", f.unbound[2]);
+        // A column `Bitmap` and one `About` make them slots; the frame is the text's box.
+        let columns = bind::Binding {
+            listed: &|_| false,
+            column: &|n| n == "Bitmap" || n == "About",
+        };
+        let f = find(svg, Path::new("t.svg"), &columns).unwrap();
+        assert_eq!(
+            (f.photos[0].field.as_str(), f.texts[0].field.as_str()),
+            ("Bitmap", "About")
+        );
+        assert_eq!(f.texts[0].frame.width, 50.0);
+        assert_eq!(f.unbound.len(), 1, "only `heading` is left");
     }
 
     #[test]
@@ -548,12 +643,12 @@ mod tests {
             "<g>".repeat(1020),
             "</g>".repeat(1020)
         );
-        let err = find(&deep, Path::new("t.svg"), |_| false).err().unwrap();
+        let err = find(&deep, Path::new("t.svg"), &bind::Binding::NONE).err().unwrap();
         assert!(err.to_string().contains("nested deeper than 256"), "{err}");
         let flood = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\">{}</svg>",
             "<g/>".repeat(MAX_NODES as usize)
         );
-        assert!(find(&flood, Path::new("t.svg"), |_| false).is_err());
+        assert!(find(&flood, Path::new("t.svg"), &bind::Binding::NONE).is_err());
     }
 }

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::sync::{Arc, OnceLock};
 
-use affiche::{Batch, Campaign, CampaignFile, Error, Fonts, PRESETS, Record, Template};
+use affiche::{Batch, Campaign, CampaignFile, Error, FieldKind, Fonts, PRESETS, Record, Template};
 use common::root;
 use image::{Rgba, RgbaImage};
 
@@ -41,12 +41,13 @@ fn sample_record(row: usize) -> Record {
     }
 }
 
-/// Writes a one-variant template into a temp dir and loads it.
+/// Writes a one-variant template into a temp dir and loads it, binding `name` and `photo`
+/// as the values the tests pass do.
 fn svg_template(svg: &str) -> Result<(tempfile::TempDir, Template), Error> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.svg");
     std::fs::write(&path, svg).unwrap();
-    let t = Template::load(&path, fonts())?;
+    let t = Template::load_binding(&path, fonts(), &["name", "photo"])?;
     Ok((dir, t))
 }
 
@@ -246,9 +247,15 @@ fn inkscape_labels_and_text_frames_bind_slots() {
       <rect id="rect12" x="10" y="10" width="280" height="80" fill="none"/>
       <text id="text3" inkscape:label="name" style="font-family:'Roboto Condensed';font-size:50px;shape-inside:url(#rect12)">x</text>
     </svg>"##;
-    let (_dir, t) = svg_template(svg).unwrap();
+    let (dir, t) = svg_template(svg).unwrap();
     assert_eq!(t.fields().iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["name"]);
     assert_eq!(t.variants[0].texts[0].frame.width, 280.0);
+    // Unbound, the labelled frame is artwork (an Inkscape flyer labels every paragraph),
+    // listed so that a misspelt column is seen.
+    let drawn = Template::load(dir.path().join("t.svg"), fonts()).unwrap();
+    assert!(drawn.fields().is_empty());
+    let unbound: Vec<(&str, FieldKind)> = drawn.unbound.iter().map(|f| (f.name.as_str(), f.kind)).collect();
+    assert_eq!(unbound, [("name", FieldKind::Text)]);
 }
 
 #[test]
@@ -265,8 +272,16 @@ fn template_errors_name_the_problem() {
     );
     let err = svg_template(&outside).err().unwrap();
     assert!(err.to_string().contains("../../etc/passwd"), "{err}");
+    // A text without a box: static when nothing binds it, an error when the caller does.
     let no_box = SIMPLE.replace("name-box", "other");
-    let (_dir, t) = svg_template(&no_box).unwrap();
+    let err = svg_template(&no_box).err().unwrap();
+    assert!(
+        err.to_string().contains("draw a <rect> with id or label \"name-box\""),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.svg"), no_box.replace("href=\"nothing.png\"", "")).unwrap();
+    let t = Template::load(dir.path().join("t.svg"), fonts()).unwrap();
     assert!(
         t.variants[0].texts.is_empty(),
         "a text without box is static, not a slot"
