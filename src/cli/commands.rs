@@ -175,6 +175,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let start = Instant::now();
             let campaign = inputs.campaign()?;
             let batch = Batch::load(campaign)?;
+            for note in &batch.template.notes {
+                println!("note: {note}");
+            }
             let targets = batch.campaign.presets.len().max(1);
             let total = (batch.table.rows.len() * targets) as u64;
             let bar = if std::io::stderr().is_terminal() {

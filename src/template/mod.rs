@@ -1,6 +1,8 @@
 //! Template: a folder of SVG variants plus an optional `template.toml`, or a single SVG
 //! file, loaded once (`load`) and shared by every row and thread. Owns the slots (`slot`:
-//! by `id` or Inkscape label), the manifest's rules (`manifest`), the internal ids
+//! by `id` or Inkscape label; `slot/bind`: which named elements the data binds, the rest
+//! artwork), the fields it lists (`field`), the fonts it asks for (`font_use`,
+//! `font_alias`), the manifest's rules (`manifest`), the internal ids
 //! (`ids`), the static parts (`statics`), where the canvas lands on an output (`canvas`),
 //! the files a template may read (`confine`) and the filled SVG (`fill`). Holds no cache:
 //! what posters share is the caller's (`raster::Caches`).

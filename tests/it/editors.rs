@@ -174,6 +174,15 @@ const CASES: &[Case] = &[
         None,
         Error("\"Helvetica Neue\" (Bold"),
     ),
+    // Sketch names every image layer `Bitmap`: renamed `photo` here; left alone, it is
+    // artwork (tests/it/artwork.rs).
+    case(
+        "other-sketch-18f-cloud-gov-chart-bitmap.svg",
+        Some(Id("customer-copy")),
+        Some(Id("Bitmap")),
+        Error("\"Helvetica Neue\" (Bold, Regular"),
+    ),
+    case("inkscape1-srobo-name-badge.svg", Some(Id("Name")), None, Renders),
 ];
 
 /// The start of the element `pick` names in `source` (the `<` of its tag).
