@@ -167,12 +167,20 @@ fn decode<'a>(bytes: &'a [u8], path: &Path) -> Result<(Cow<'a, str>, &'static st
 }
 
 /// Trims header names and rejects empty or duplicated ones, since columns are looked up by name.
-/// `first` is the spreadsheet column index of the first name (0 = column A).
+/// A header written on two lines in its cell (Alt+Enter: `Factor group↵(for Rental items
+/// only)`) is read on one, its runs of spaces and line breaks each one space, so that a
+/// `{pattern}` can name it. `first` is the spreadsheet column index of the first name (0 = column A).
 fn header_columns<'a>(names: impl Iterator<Item = &'a str>, path: &Path, first: usize) -> Result<Vec<String>> {
     let mut columns: Vec<String> = Vec::new();
     for (i, raw) in names.enumerate() {
         // A stray BOM can survive in a header pasted from another file.
-        let name = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+        let trimmed = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+        let one_line = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
+        let name = if trimmed.contains(char::is_whitespace) {
+            one_line.as_str()
+        } else {
+            trimmed
+        };
         if name.is_empty() {
             let (n, letters) = (i + 1, column_letters(first + i));
             let fix = "give every column its own name (a merged header cell names only its first column), \

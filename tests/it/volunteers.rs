@@ -1,6 +1,7 @@
 //! Data files as volunteers save them, each with its exact outcome: the bytes that Excel,
 //! Google Sheets and Numbers write (made here, byte for byte, where the program cannot run
-//! on a test machine) and files saved by LibreOffice itself (tests/fixtures/volunteers/).
+//! on a test machine), files saved by LibreOffice itself, and real Google Sheets XLSX
+//! downloads (tests/fixtures/volunteers/).
 
 use std::path::{Path, PathBuf};
 
@@ -203,4 +204,50 @@ fn check_names_the_columns_a_volunteer_typed_differently() {
     ] {
         assert!(run.stderr.contains(said), "{}", run.all());
     }
+}
+
+/// Real downloads from Google Sheets (File › Download › Microsoft Excel), from two spreadsheet
+/// readers' test suites (tests/fixtures/README.md): the 2017 export (no docProps, sheets stored
+/// out of order: the first sheet in the workbook, "Africa", is `sheet4.xml`) and the 2022 one
+/// (Google's custom-data part, a 1000-row grid of empty rows, header cells on two lines).
+#[test]
+fn google_sheets_xlsx_downloads_read_as_the_sheet_shows_them() {
+    let t = data::load(&fixture("google-sheets/gapminder-readxl.xlsx")).unwrap();
+    assert_eq!(
+        t.columns,
+        ["country", "continent", "year", "lifeExp", "pop", "gdpPercap"]
+    );
+    assert_eq!(
+        rows(&t)[0],
+        ["Algeria", "Africa", "1952", "43.077", "9279525", "2449.0082"]
+    );
+    assert_eq!(rows(&t).len(), 5);
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+    // Another sheet by name: its own rows, found through the workbook's relations.
+    let options = data::DataOptions {
+        sheet: Some("Europe".into()),
+    };
+    let europe = data::load_with(&fixture("google-sheets/gapminder-readxl.xlsx"), &options).unwrap();
+    assert_eq!(rows(&europe)[0][..2], ["Albania", "Europe"]);
+
+    let t = data::load(&fixture("google-sheets/inventory-phpspreadsheet.xlsx")).unwrap();
+    assert_eq!(t.columns.len(), 47);
+    // A header cell written on two lines is one name a pattern can use.
+    assert_eq!(t.columns[4], "Critical stock (for Sales items only)");
+    assert_eq!(t.columns[15], "Factor group (for Rental items only)");
+    let names: Vec<&str> = t.rows.iter().map(|r| r.get("Name (in database)").unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "XLR cable (5m)",
+            "XLR cable (10m)",
+            "Martin Atomic 3000 DMX",
+            "DJ Kit A1",
+            "Smoke machine fluid (5L)"
+        ]
+    );
+    // The empty rows of the grid are skipped; the rows keep their numbers for reports.
+    assert_eq!(t.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [1, 2, 3, 6, 7]);
+    assert_eq!(t.rows[0].get("Location in warehouse"), Some("Aisle 4, rack C"));
+    assert_eq!(t.rows[4].get("Critical stock (for Sales items only)"), Some("5"));
 }
