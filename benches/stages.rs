@@ -112,7 +112,7 @@ fn main() {
         );
     }
     row(
-        "find faces (rustface, on a 400 px copy)",
+        "find faces (rustface, on a 256 px copy)",
         median(runs, || drop(affiche::photos::find_faces(&photo))),
     );
     // No face to find (eyes hidden, as behind sunglasses): every search runs (400 px, 800 px,
