@@ -339,7 +339,7 @@ fallback_for!(raster, resvg::usvg::fontdb);
 fallback_for!(print, svg2pdf::usvg::fontdb);
 
 /// The name a weight goes by in a font's full name (`Bold` for 700).
-fn weight_name(weight: u16) -> &'static str {
+pub(crate) fn weight_name(weight: u16) -> &'static str {
     match weight {
         0..=149 => "Thin",
         150..=249 => "ExtraLight",

@@ -137,17 +137,7 @@ fn weight_word(weight: &str) -> Option<&'static str> {
         "lighter" => 300,
         w => w.parse::<u16>().ok()?,
     };
-    Some(match n {
-        0..=149 => "Thin",
-        150..=249 => "ExtraLight",
-        250..=349 => "Light",
-        350..=449 => "Regular",
-        450..=549 => "Medium",
-        550..=649 => "SemiBold",
-        650..=749 => "Bold",
-        750..=849 => "ExtraBold",
-        _ => "Black",
-    })
+    Some(crate::fonts::weight_name(n))
 }
 
 /// Every family asked for, grouped as a designer knows it, in the order first asked.

@@ -27,6 +27,13 @@ fn folder(file: &str, rows: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `affiche render --template t.svg --data data.csv EXTRA…` in `dir`.
+fn render(dir: &Path, extra: &[&str]) -> common::Run {
+    let mut args = vec!["render", "--template", "t.svg", "--data", "data.csv"];
+    args.extend(extra);
+    affiche_in(dir, &args)
+}
+
 fn fonts_dir() -> String {
     common::root().join("fonts").display().to_string()
 }
@@ -57,24 +64,19 @@ fn difference(a: &RgbaImage, b: &RgbaImage, [x0, y0, x1, y1]: [u32; 4], inside: 
 fn a_sketch_bitmap_is_artwork_until_a_column_names_it() {
     // Sketch names every image layer `Bitmap`: here a 581×88 band at (14, 53).
     let band = [14, 53, 595, 141];
-    let args = |alias: &str| {
-        vec![
-            "render".to_string(),
-            "--template".into(),
-            "t.svg".into(),
-            "--data".into(),
-            "data.csv".into(),
-            "--out".into(),
-            "out".into(),
-            "--fonts".into(),
-            fonts_dir(),
-            "--font-alias".into(),
-            alias.into(),
-        ]
-    };
+    let fonts = fonts_dir();
     let run = |dir: &Path| {
-        let a = args("Helvetica Neue=Noto Sans");
-        affiche_in(dir, &a.iter().map(String::as_str).collect::<Vec<_>>())
+        render(
+            dir,
+            &[
+                "--out",
+                "out",
+                "--fonts",
+                &fonts,
+                "--font-alias",
+                "Helvetica Neue=Noto Sans",
+            ],
+        )
     };
     let drawn = folder(CHART, "name\nLéa ROY\n");
     let said = run(drawn.path()).expect(0);
@@ -157,19 +159,7 @@ fn fields_and_check_describe_a_template_whose_fonts_are_not_in_place() {
         check.all()
     );
     // Rendering names the family once, with the weights wanted and the alias to write.
-    let render = affiche_in(
-        dir.path(),
-        &[
-            "render",
-            "--template",
-            "t.svg",
-            "--data",
-            "data.csv",
-            "--fonts",
-            &fonts_dir(),
-        ],
-    )
-    .expect(2);
+    let render = render(dir.path(), &["--fonts", &fonts_dir()]).expect(2);
     let message = render.all();
     assert_eq!(
         message.matches("font family \"Helvetica Neue\"").count(),
@@ -206,21 +196,7 @@ fn a_labelled_text_says_what_makes_it_a_slot() {
     }
     assert!(fields.stdout.contains("Oswald Regular: found"), "{}", fields.all());
     // A column `Name` without a box: the badge renders as drawn, and says why.
-    let render = affiche_in(
-        dir.path(),
-        &[
-            "render",
-            "--template",
-            "t.svg",
-            "--data",
-            "data.csv",
-            "--out",
-            "out",
-            "--fonts",
-            &fonts,
-        ],
-    )
-    .expect(0);
+    let render = render(dir.path(), &["--out", "out", "--fonts", &fonts]).expect(0);
     assert!(
         render
             .stdout
