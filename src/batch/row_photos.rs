@@ -169,7 +169,7 @@ impl Job<'_> {
                     .any(|&z| z > 1.0)
             {
                 // The faces are kept, scaled to the full decode: the detector sees a copy of
-                // at most `face::MAX_PHOTO_SIDE` px either way, so finding them again (≈ 29 ms)
+                // at most `face::SMALL_FACE_SIDE` px either way, so finding them again (≈ 11 ms)
                 // would only give the detector's own noise (a few percent of the face: the
                 // unit test `faces_rescaled_from_a_half_size_decode_match_the_full_size_ones`).
                 // The scaled decode goes first: both at once were a row's peak memory.
