@@ -14,12 +14,13 @@ use rustface::{ImageData, Model};
 use super::focus;
 
 /// Detection runs first on a copy whose longer side is at most this many pixels. The detector
-/// looks at its image at scales 1, 0.75, 0.56, … down to the window's size: a candidate's
+/// looks at its image at scales 1, 0.7, 0.49, … down to the window's size: a candidate's
 /// headshot, a face a sixth of the photo or more, is found at the smaller scales, and the top
-/// ones (most of the cost) only find faces too small to matter there. 256 px with a pyramid
-/// step of 0.75 instead of 400 px and 0.8: 10 against 25 ms a photo on the 100 benchmark
-/// portraits, the same 100 faces found, centres 2.7% of the face's width apart at the
-/// median (6.4% at the 90th percentile), sizes 4.4% (11.6%) (BENCHMARKS.md, session 15).
+/// ones (most of the cost) only find faces too small to matter there. 256 px at a step of 0.7
+/// (with [`CONFIDENT`]'s second search) instead of 400 px at 0.8: 13.7 against 27.4 ms a photo
+/// on the 150 benchmark portraits (≈ 9.5 ms for frontal faces), the same 150 faces found,
+/// centres 2.1% of the face's width apart at the median (8.8% at worst), widths 2.6% (16.9%)
+/// (BENCHMARKS.md, session 15).
 pub const DETECTION_SIDE: u32 = 256;
 /// Below this score a face found on the first copy is searched again on the 400 px one: the
 /// frontal faces of the benchmark portraits score 6–30 there, a half-profile 2.7–4.7.
