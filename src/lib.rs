@@ -64,7 +64,7 @@ pub use review::gallery::write as write_gallery;
 pub use review::report::{Entry, Report, Status};
 pub use review::sheet::{SheetOptions, compose as contact_sheet, preset_of as sheet_preset};
 pub use template::slot::{PhotoSlot, TextSlot};
-pub use template::{FieldInfo, FieldKind, FontUse, SlotRules, Template, Unbound, Variant, is_svg_file};
+pub use template::{FieldInfo, FieldKind, FontUse, SlotRules, Template, Unbound, Variant, is_svg_file, own_fonts_dir};
 pub use text::fit::{Align, Case, VAlign};
 
 /// Decodes a photo from its bytes (JPEG, PNG, WebP, …): upright by its EXIF orientation,

@@ -200,11 +200,7 @@ impl Campaign {
                 PathBuf::from("fonts")
             }]
         });
-        let own = if template.is_dir() {
-            template.join("fonts")
-        } else {
-            template.with_file_name("fonts")
-        };
+        let own = crate::template::own_fonts_dir(&template);
         if own.is_dir() && !fonts.contains(&own) {
             fonts.push(own);
         }

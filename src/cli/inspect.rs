@@ -14,11 +14,7 @@ pub(crate) fn font_dirs(template: &Path, given: Vec<PathBuf>) -> Vec<PathBuf> {
     } else {
         given
     };
-    let own = if template.is_dir() {
-        template.join("fonts")
-    } else {
-        template.with_file_name("fonts")
-    };
+    let own = affiche::own_fonts_dir(template);
     if !dirs.contains(&own) {
         dirs.push(own);
     }

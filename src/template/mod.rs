@@ -39,6 +39,16 @@ pub fn is_svg_file(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("svg") || e.eq_ignore_ascii_case("svgz"))
 }
 
+/// The template's own font folder: `fonts/` inside a template folder, or beside a single SVG
+/// file. Campaigns and `affiche fields` read it after the font folders they are given.
+pub fn own_fonts_dir(template: &Path) -> PathBuf {
+    if template.is_dir() {
+        template.join("fonts")
+    } else {
+        template.with_file_name("fonts")
+    }
+}
+
 /// One layout of a template (square, story, …): an SVG file and its slots.
 #[derive(Debug)]
 pub struct Variant {
