@@ -55,24 +55,9 @@ pub(crate) fn describe(t: &Template) -> usize {
                 "missing"
             }
         };
-        let mut elements: Vec<&str> = Vec::new();
-        for e in &f.elements {
-            if !elements.contains(&e.as_str()) {
-                elements.push(e);
-            }
-        }
-        let shown = elements.iter().take(5).copied().collect::<Vec<_>>().join(", ");
-        let more = if elements.len() > 5 {
-            format!(" and {} more", elements.len() - 5)
-        } else {
-            String::new()
-        };
-        let count = match f.elements.len() {
-            1 => "1 element".to_string(),
-            n => format!("{n} elements"),
-        };
+        let (count, shown) = f.users(5);
         println!(
-            "  {} {}: {state}, used by {count} ({shown}{more})",
+            "  {} {}: {state}, used by {count} ({shown})",
             f.family,
             f.styles.join(", ")
         );

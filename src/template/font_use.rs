@@ -206,24 +206,32 @@ pub(crate) fn merge(uses: &mut Vec<FontUse>, extra: Vec<FontUse>) {
     }
 }
 
+impl FontUse {
+    /// How many elements use it and the first `most` of their names: (`3 elements`, `Title,
+    /// About, body`), with ` and N more` when there are more names.
+    pub fn users(&self, most: usize) -> (String, String) {
+        let mut names: Vec<&str> = Vec::new();
+        for e in &self.elements {
+            if !names.contains(&e.as_str()) {
+                names.push(e);
+            }
+        }
+        let mut shown = names.iter().take(most).copied().collect::<Vec<_>>().join(", ");
+        if names.len() > most {
+            shown += &format!(" and {} more", names.len() - most);
+        }
+        let count = match self.elements.len() {
+            1 => "1 element".to_string(),
+            n => format!("{n} elements"),
+        };
+        (count, shown)
+    }
+}
+
 /// `Bold; used by 3 elements: About, Title, body`: what a missing-font message says.
 pub(crate) fn wanted(u: &FontUse) -> String {
-    let mut names: Vec<&str> = Vec::new();
-    for e in &u.elements {
-        if !names.contains(&e.as_str()) {
-            names.push(e);
-        }
-    }
-    let shown: Vec<&str> = names.iter().take(4).copied().collect();
-    let more = match names.len().saturating_sub(4) {
-        0 => String::new(),
-        n => format!(" and {n} more"),
-    };
-    let count = match u.elements.len() {
-        1 => "1 element".to_string(),
-        n => format!("{n} elements"),
-    };
-    format!("{}; used by {count}: {}{more}", u.styles.join(", "), shown.join(", "))
+    let (count, shown) = u.users(4);
+    format!("{}; used by {count}: {shown}", u.styles.join(", "))
 }
 
 #[cfg(test)]
