@@ -76,10 +76,14 @@ impl Template {
         let name = manifest.name.clone().unwrap_or_else(|| stem(path));
         let mut assets = BTreeMap::new();
         let mut variants = Vec::new();
+        let mut said = Vec::new();
         let mut problems = Vec::new();
         for file in &files {
             match load_variant(file, &folder, &manifest, fonts, &mut assets, context) {
-                Ok(v) => variants.push(v),
+                Ok((v, s)) => {
+                    variants.push(v);
+                    said.push(s);
+                }
                 Err(e) => problems.extend(e.into_list()),
             }
         }
@@ -108,8 +112,8 @@ impl Template {
             });
         }
         let mut uses: Vec<FontUse> = Vec::new();
-        for v in &variants {
-            font_use::merge(&mut uses, v.fonts.clone());
+        for s in &mut said {
+            font_use::merge(&mut uses, std::mem::take(&mut s.fonts));
         }
         let fonts_path = if variants.len() == 1 {
             variants[0].path.clone()
@@ -155,7 +159,7 @@ impl Template {
             hasher.update(href.as_bytes());
             hasher.update(bytes);
         }
-        let (unbound, notes) = unbound_and_notes(&variants, &rules);
+        let (unbound, notes) = unbound_and_notes(&variants, &said, &rules);
         let mut template = Template {
             unbound,
             notes,
@@ -252,17 +256,28 @@ impl<'a> LoadContext<'a> {
     }
 }
 
+/// What a variant's file says beyond its slots, merged into the template's lists at load.
+struct Said {
+    /// Named elements nothing binds.
+    unbound: Vec<Unbound>,
+    /// What a designer should know about the file.
+    notes: Vec<String>,
+    /// The font families the file asks for.
+    fonts: Vec<FontUse>,
+}
+
 /// The named elements no variant binds (merged across variants), and the notes: each
 /// variant's, named by its file when there are several.
 fn unbound_and_notes(
     variants: &[Variant],
+    said: &[Said],
     rules: &BTreeMap<String, crate::template::SlotRules>,
 ) -> (Vec<Unbound>, Vec<String>) {
     let mut unbound: Vec<Unbound> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
-    for v in variants {
+    for (v, s) in variants.iter().zip(said) {
         let file = v.path.file_name().map(|f| f.to_string_lossy()).unwrap_or_default();
-        for u in v.unbound.iter().filter(|u| !rules.contains_key(&u.name)) {
+        for u in s.unbound.iter().filter(|u| !rules.contains_key(&u.name)) {
             match unbound.iter_mut().find(|f| f.name == u.name) {
                 Some(f) => f.variants.push(v.name.clone()),
                 None => unbound.push(Unbound {
@@ -271,7 +286,7 @@ fn unbound_and_notes(
                 }),
             }
         }
-        notes.extend(v.notes.iter().map(|n| match variants.len() {
+        notes.extend(s.notes.iter().map(|n| match variants.len() {
             1 => n.clone(),
             _ => format!("{file}: {n}"),
         }));
@@ -292,7 +307,7 @@ fn load_variant(
     fonts: &Fonts,
     assets: &mut BTreeMap<String, Arc<Vec<u8>>>,
     context: &LoadContext,
-) -> Result<Variant> {
+) -> Result<(Variant, Said)> {
     let err = |message: String| Error::Template {
         path: file.into(),
         message,
@@ -346,7 +361,12 @@ fn load_variant(
         .chain(found.photos.iter().map(|s| s.range.clone()))
         .chain(found.removals.iter().cloned())
         .collect();
-    Ok(Variant {
+    let said = Said {
+        unbound: found.unbound,
+        notes: found.notes,
+        fonts: font_use::gather(&found.families, fonts),
+    };
+    let variant = Variant {
         name: stem(file),
         path: file.to_path_buf(),
         width: 0.0,
@@ -362,8 +382,6 @@ fn load_variant(
         source,
         removals: found.removals,
         styles: found.styles,
-        unbound: found.unbound,
-        notes: found.notes,
-        fonts: font_use::gather(&found.families, fonts),
-    })
+    };
+    Ok((variant, said))
 }

@@ -73,11 +73,6 @@ pub struct Variant {
     pub(crate) styles: String,
     /// Filters drawn, with their regions on the canvas (for the caps at each output size).
     pub(crate) filters: Vec<crate::limits::FilterUse>,
-    /// Named elements nothing binds, and the notes on the file (merged into the template's).
-    pub(crate) unbound: Vec<Unbound>,
-    pub(crate) notes: Vec<String>,
-    /// The font families the file asks for.
-    pub(crate) fonts: Vec<FontUse>,
     /// The static part drawn before any slot, rendered once per size.
     pub(crate) background: Option<crate::template::statics::Background>,
     /// Runs of static elements above the first slot, drawn from layers.
