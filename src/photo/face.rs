@@ -25,8 +25,9 @@ pub const DETECTION_SIDE: u32 = 256;
 /// Below this score a face found on the first copy is searched again on the 400 px one: the
 /// frontal faces of the benchmark portraits score 6–30 there, a half-profile 2.7–4.7.
 const CONFIDENT: f32 = 5.0;
-/// The pyramid's scale step on the first copy (rustface's default is 0.8).
+/// The pyramid's scale step on the first copy, and on every other search (rustface's default).
 const PYRAMID_STEP: f32 = 0.7;
+const FINE_STEP: f32 = 0.8;
 /// When no face is found on the first copy, one of 400 px is searched at the finer step (faces
 /// from a tenth of the photo), then one of 800 (a twentieth: a candidate standing in a crowd).
 const MIDDLE_SIDE: u32 = 400;
@@ -77,28 +78,24 @@ fn model() -> &'static Model {
 pub fn find(image: &RgbaImage) -> (Vec<Face>, [f32; 2]) {
     let small = small_copy(image, DETECTION_SIDE);
     let gray = luma(&small);
+    let longer = image.width().max(image.height());
     let mut faces = detect_small(&gray, image.width(), image.height(), PYRAMID_STEP);
     // A weak find on the coarse pyramid (a face half turned away, found at a scale that
     // frames it loosely) is searched again at the finer one, which frames it as before.
-    if faces.first().is_some_and(|f| f.score < CONFIDENT) && image.width().max(image.height()) > DETECTION_SIDE {
-        let finer = detect_small(
-            &luma(&small_copy(image, MIDDLE_SIDE)),
-            image.width(),
-            image.height(),
-            0.8,
-        );
+    if faces.first().is_some_and(|f| f.score < CONFIDENT) && longer > DETECTION_SIDE {
+        let copy = luma(&small_copy(image, MIDDLE_SIDE));
+        let finer = detect_small(&copy, image.width(), image.height(), FINE_STEP);
         if !finer.is_empty() {
             faces = finer;
         }
     }
     // Smaller faces: a candidate photographed standing, at a rally, can have a face of a
     // thirtieth of the photo. Only then are larger copies searched (≈ 2× and 8× the time).
-    let longer = image.width().max(image.height());
     let mut middle = None;
     for (searched, side) in [(DETECTION_SIDE, MIDDLE_SIDE), (MIDDLE_SIDE, SMALL_FACE_SIDE)] {
         if faces.is_empty() && longer > searched {
             let copy = luma(&small_copy(image, side));
-            faces = detect_small(&copy, image.width(), image.height(), 0.8);
+            faces = detect_small(&copy, image.width(), image.height(), FINE_STEP);
             middle.get_or_insert(copy);
         }
     }
@@ -216,7 +213,7 @@ fn detect_tilted(gray: &GrayImage, width: u32, height: u32) -> Vec<Face> {
     for degrees in TILTS {
         let angle = degrees.to_radians();
         let turned = rotate_about_center(gray, angle, Interpolation::Bilinear, Border::Replicate);
-        let faces = detect_small(&turned, gray.width(), gray.height(), 0.8);
+        let faces = detect_small(&turned, gray.width(), gray.height(), FINE_STEP);
         if faces.is_empty() {
             continue;
         }
@@ -376,7 +373,12 @@ mod tests {
     /// The search before session 15 (one 400 px copy, pyramid step 0.8): the faces the
     /// crops were placed on until then.
     fn reference(img: &RgbaImage) -> Face {
-        detect_small(&luma(&small_copy(img, 400)), img.width(), img.height(), 0.8)[0]
+        detect_small(
+            &luma(&small_copy(img, MIDDLE_SIDE)),
+            img.width(),
+            img.height(),
+            FINE_STEP,
+        )[0]
     }
 
     #[test]
