@@ -94,6 +94,16 @@ pub enum Error {
     )]
     MissingValue { row: usize, slot: String },
 
+    /// A poster asked of a [`Studio`](crate::Studio) has a value or photo it cannot use:
+    /// text that cannot fit, an empty required value, photo bytes that cannot be decoded.
+    #[error("{}field {field:?}: {message}", row.map(|r| format!("row {r}, ")).unwrap_or_default())]
+    Order {
+        /// The caller's row number, when the order came in a list.
+        row: Option<usize>,
+        field: String,
+        message: String,
+    },
+
     /// Several problems found at once (a template or campaign is checked whole).
     #[error("{} problems:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
     Problems(Vec<Error>),
@@ -160,13 +170,39 @@ impl Error {
         }
     }
 
+    /// The 1-based data row (or order row) the error is about, if one.
+    pub fn row(&self) -> Option<usize> {
+        match self {
+            Error::Photo { row, .. }
+            | Error::TextOverflow { row, .. }
+            | Error::MissingValue { row, .. }
+            | Error::Render { row, .. } => Some(*row).filter(|&r| r > 0),
+            Error::Data { row, .. } | Error::Order { row, .. } => *row,
+            _ => None,
+        }
+    }
+
+    /// The field, column or slot the error is about, if one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Photo { column: f, .. }
+            | Error::TextOverflow { slot: f, .. }
+            | Error::MissingValue { slot: f, .. }
+            | Error::Order { field: f, .. } => Some(f),
+            Error::Data { column, .. } => column.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Whether this error is about one row only (the batch goes on) rather than
     /// about the template, campaign or output folder (the batch cannot start).
     pub fn is_row_error(&self) -> bool {
         match self {
-            Error::Photo { .. } | Error::TextOverflow { .. } | Error::MissingValue { .. } | Error::Render { .. } => {
-                true
-            }
+            Error::Photo { .. }
+            | Error::TextOverflow { .. }
+            | Error::MissingValue { .. }
+            | Error::Render { .. }
+            | Error::Order { .. } => true,
             Error::Data { row, .. } => row.is_some(),
             _ => false,
         }

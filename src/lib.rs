@@ -48,6 +48,7 @@ mod pdf;
 mod output;
 mod review;
 mod batch;
+mod studio;
 
 pub use batch::campaign::{Campaign, CampaignFile};
 pub use batch::init::init;
@@ -63,6 +64,7 @@ pub use raster::{Caches, Poster, compose, rasterize, render};
 pub use review::gallery::write as write_gallery;
 pub use review::report::{Entry, Report, Status};
 pub use review::sheet::{SheetOptions, compose as contact_sheet, preset_of as sheet_preset};
+pub use studio::{Order, Rendered, Studio, StudioOptions};
 pub use template::slot::{PhotoSlot, TextSlot};
 pub use template::{FieldInfo, FieldKind, FontUse, SlotRules, Template, Unbound, Variant, is_svg_file, own_fonts_dir};
 pub use text::fit::{Align, Case, VAlign};

@@ -19,7 +19,7 @@ pub(crate) mod campaign;
 pub(crate) mod init;
 mod job;
 mod row;
-mod row_photos;
+pub(crate) mod row_photos;
 mod shard;
 pub(crate) mod state;
 

@@ -14,7 +14,7 @@ use crate::compose::Record;
 use crate::data::Row;
 use crate::error::{Error, Result};
 use crate::preset::Preset;
-use crate::template::FieldKind;
+use crate::template::{FieldKind, Template};
 
 /// Where the photo folder comes from, for messages about a photo not found there.
 const PHOTO_FOLDER_HINT: &str =
@@ -140,85 +140,97 @@ impl Job<'_> {
         files: &[PhotoFile],
         targets: &[(String, Option<Preset>)],
     ) -> Result<Decoded> {
-        let mut turn = None;
-        let mut decodes = 0;
-        let mut record = Record {
+        decode_for(self.template, row, values, files, targets)
+    }
+}
+
+/// [`Job::decode_for`] for any template: also used by [`crate::studio`], whose photos come as bytes.
+pub(crate) fn decode_for(
+    template: &Template,
+    row: usize,
+    values: BTreeMap<String, String>,
+    files: &[PhotoFile],
+    targets: &[(String, Option<Preset>)],
+) -> Result<Decoded> {
+    let mut turn = None;
+    let mut decodes = 0;
+    let mut record = Record {
+        row,
+        values,
+        photos: BTreeMap::new(),
+        faces: BTreeMap::new(),
+    };
+    for PhotoFile { field, path, bytes } in files {
+        let err = |message| Error::Photo {
+            path: path.clone(),
             row,
-            values,
-            photos: BTreeMap::new(),
-            faces: BTreeMap::new(),
+            column: field.clone(),
+            message,
         };
-        for PhotoFile { field, path, bytes } in files {
-            let err = |message| Error::Photo {
-                path: path.clone(),
-                row,
-                column: field.clone(),
-                message,
-            };
-            let need = self.frames(&record, field, targets, |_, frame| frame);
-            let need = need.into_iter().reduce(|a, b| (a.0.max(b.0), a.1.max(b.1)));
-            let (image, scale) = crate::photo::decode_for(bytes, need).map_err(err)?;
+        let need = frames(template, &record, field, targets, |_, frame| frame);
+        let need = need.into_iter().reduce(|a, b| (a.0.max(b.0), a.1.max(b.1)));
+        let (image, scale) = crate::photo::decode_for(bytes, need).map_err(err)?;
+        decodes += 1;
+        let faces = crate::photo::face::find(&image);
+        record.photos.insert(field.clone(), Arc::new(image));
+        record.faces.insert(field.clone(), faces);
+        if scale < 1.0
+            && frames(template, &record, field, targets, |zoom, _| zoom)
+                .iter()
+                .any(|&z| z > 1.0)
+        {
+            // The faces are kept, scaled to the full decode: the detector sees a copy of
+            // at most `face::SMALL_FACE_SIDE` px either way, so finding them again (≈ 11 ms)
+            // would only give the detector's own noise (a few percent of the face: the
+            // unit test `faces_rescaled_from_a_half_size_decode_match_the_full_size_ones`).
+            // The scaled decode goes first: both at once were a row's peak memory.
+            let scaled = record.photos.remove(field).map(|p| p.dimensions());
+            if turn.is_none() {
+                turn = FullSizeTurn::take();
+            }
+            let full = crate::photo::decode(bytes).map_err(err)?;
             decodes += 1;
-            let faces = crate::photo::face::find(&image);
-            record.photos.insert(field.clone(), Arc::new(image));
-            record.faces.insert(field.clone(), faces);
-            if scale < 1.0
-                && self
-                    .frames(&record, field, targets, |zoom, _| zoom)
-                    .iter()
-                    .any(|&z| z > 1.0)
-            {
-                // The faces are kept, scaled to the full decode: the detector sees a copy of
-                // at most `face::SMALL_FACE_SIDE` px either way, so finding them again (≈ 11 ms)
-                // would only give the detector's own noise (a few percent of the face: the
-                // unit test `faces_rescaled_from_a_half_size_decode_match_the_full_size_ones`).
-                // The scaled decode goes first: both at once were a row's peak memory.
-                let scaled = record.photos.remove(field).map(|p| p.dimensions());
-                if turn.is_none() {
-                    turn = FullSizeTurn::take();
-                }
-                let full = crate::photo::decode(bytes).map_err(err)?;
-                decodes += 1;
-                if let (Some(scaled), Some(faces)) = (scaled, record.faces.get_mut(field)) {
-                    crate::photo::face::rescale(&mut faces.0, scaled, full.dimensions());
-                }
-                record.photos.insert(field.clone(), Arc::new(full));
+            if let (Some(scaled), Some(faces)) = (scaled, record.faces.get_mut(field)) {
+                crate::photo::face::rescale(&mut faces.0, scaled, full.dimensions());
             }
+            record.photos.insert(field.clone(), Arc::new(full));
         }
-        Ok(Decoded {
-            record,
-            _turn: turn,
-            decodes,
-        })
     }
+    Ok(Decoded {
+        record,
+        _turn: turn,
+        decodes,
+    })
+}
 
-    /// For every frame `field`'s photo fills among `targets`: `f(zoom, frame)`,
-    /// with the frame in output pixels and the zoom in frame pixels per photo
-    /// pixel (placed as the render will place it, once the photo is decoded).
-    fn frames<T>(
-        &self,
-        record: &Record,
-        field: &str,
-        targets: &[(String, Option<Preset>)],
-        f: impl Fn(f32, (u32, u32)) -> T,
-    ) -> Vec<T> {
-        let rules = self.template.rules_for(field);
-        let mut out = Vec::new();
-        for (_, preset) in targets {
-            let v = &self.template.variants[self.variant_index(*preset)];
-            let (_, scale) = crate::template::canvas::output_size(v, preset.map(|p| (p.width, p.height)));
-            for slot in v.photos.iter().filter(|s| s.field == field) {
-                let frame = crate::compose::placement::slot_pixels(slot, scale);
-                let zoom = record.photos.get(field).map_or(0.0, |photo| {
-                    let (placement, _) = crate::compose::placement::placement(slot, &rules, record, photo, frame);
-                    crate::photo::scale(photo.dimensions(), frame.0, frame.1, rules.fit, placement)
-                });
-                out.push(f(zoom, frame));
-            }
+/// For every frame `field`'s photo fills among `targets`: `f(zoom, frame)`,
+/// with the frame in output pixels and the zoom in frame pixels per photo
+/// pixel (placed as the render will place it, once the photo is decoded).
+fn frames<T>(
+    template: &Template,
+    record: &Record,
+    field: &str,
+    targets: &[(String, Option<Preset>)],
+    f: impl Fn(f32, (u32, u32)) -> T,
+) -> Vec<T> {
+    let rules = template.rules_for(field);
+    let mut out = Vec::new();
+    for (_, preset) in targets {
+        let v = &template.variants[preset.map_or(0, |p| template.variant_index_for(p.width, p.height))];
+        let (_, scale) = crate::template::canvas::output_size(v, preset.map(|p| (p.width, p.height)));
+        for slot in v.photos.iter().filter(|s| s.field == field) {
+            let frame = crate::compose::placement::slot_pixels(slot, scale);
+            let zoom = record.photos.get(field).map_or(0.0, |photo| {
+                let (placement, _) = crate::compose::placement::placement(slot, &rules, record, photo, frame);
+                crate::photo::scale(photo.dimensions(), frame.0, frame.1, rules.fit, placement)
+            });
+            out.push(f(zoom, frame));
         }
-        out
     }
+    out
+}
 
+impl Job<'_> {
     /// Reads and decodes the row's photos (once, whatever the number of presets).
     pub fn photos(&self, row: usize, values: &BTreeMap<String, String>) -> Result<BTreeMap<String, Arc<RgbaImage>>> {
         Self::decode(row, &self.photo_files(row, values)?)

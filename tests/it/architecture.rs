@@ -10,7 +10,7 @@ use crate::common::root;
 /// The library's stages, lowest first: the foundation, then the pipeline in order.
 const STAGES: &[&str] = &[
     "error", "limits", "pixel", "png", "geometry", "fonts", "preset", // foundation
-    "data", "photo", "text", "template", "compose", "raster", "pdf", "output", "review", "batch",
+    "data", "photo", "text", "template", "compose", "raster", "pdf", "output", "review", "batch", "studio",
 ];
 
 /// Every library source file (the binary's `cli/` and `main.rs` stand above them all).

@@ -18,6 +18,7 @@ mod photos;
 mod preview;
 mod review;
 mod sheets;
+mod studio;
 mod typography;
 mod volunteers;
 mod workflow;
