@@ -138,6 +138,12 @@ impl Studio {
         })
     }
 
+    /// Renders every order on `jobs` threads (0: one per core), results in the orders' order.
+    /// Number the orders' `row`s to have errors name them.
+    pub fn render_all(&self, orders: &[Order], jobs: usize) -> Result<Vec<Result<Rendered>>> {
+        crate::batch::par_map(orders, jobs, |_, o| self.render(o))
+    }
+
     fn render_unguarded(&self, order: &Order) -> Result<Rendered> {
         let row = order.row;
         let values = self.values(order);

@@ -47,6 +47,20 @@ pub struct RunOptions {
 /// Stack for render threads: deep SVG nesting recurses in usvg and resvg.
 const RENDER_STACK: usize = 16 << 20;
 
+/// `f` over `items` on `jobs` threads (0: one per core) with the render stack, results in
+/// order: the studio's lists of orders go through here, so that threads stay in this module.
+pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(usize, &T) -> R + Sync) -> Result<Vec<R>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(RENDER_STACK)
+        .build()
+        .map_err(|e| Error::Render {
+            row: 0,
+            message: e.to_string(),
+        })?;
+    Ok(pool.install(|| items.par_iter().enumerate().map(|(i, t)| f(i, t)).collect()))
+}
+
 /// A campaign with its fonts, template and data loaded: ready to check or render.
 #[derive(Debug)]
 pub struct Batch {
@@ -355,45 +369,32 @@ impl Batch {
                 .map(|w| format!("row {}, column {:?}: {}", w.row, w.column, w.message)),
         );
         let targets = self.job().targets();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(options.jobs)
-            .stack_size(RENDER_STACK)
-            .build()
-            .map_err(|e| Error::Render {
-                row: 0,
-                message: e.to_string(),
+        let mut per_row: Vec<Vec<Entry>> = par_map(&self.table.rows, options.jobs, |i, row| {
+            let names = &names[i * targets.len()..(i + 1) * targets.len()];
+            let entries = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.job()
+                    .render_row(row, &targets, names, (!options.force).then_some(&state), progress)
+            }))
+            .unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Ok(self.job().failed(
+                    row.number,
+                    &targets,
+                    names,
+                    &Error::Render {
+                        row: row.number,
+                        message: format!("renderer panicked: {message}"),
+                    },
+                ))
             })?;
-        let mut per_row: Vec<Vec<Entry>> = pool.install(|| {
-            self.table
-                .rows
-                .par_iter()
-                .enumerate()
-                .map(|(i, row)| {
-                    let names = &names[i * targets.len()..(i + 1) * targets.len()];
-                    let entries = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        self.job()
-                            .render_row(row, &targets, names, (!options.force).then_some(&state), progress)
-                    }))
-                    .unwrap_or_else(|panic| {
-                        let message = panic
-                            .downcast_ref::<&str>()
-                            .map(|s| s.to_string())
-                            .or_else(|| panic.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
-                        Ok(self.job().failed(
-                            row.number,
-                            &targets,
-                            names,
-                            &Error::Render {
-                                row: row.number,
-                                message: format!("renderer panicked: {message}"),
-                            },
-                        ))
-                    })?;
-                    Ok(entries)
-                })
-                .collect::<Result<Vec<_>>>()
-        })?;
+            Ok(entries)
+        })?
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
         for (entries, row) in per_row.iter_mut().zip(&self.table.rows) {
             let label = self.job().label(row);
             entries.iter_mut().for_each(|e| e.name.clone_from(&label));

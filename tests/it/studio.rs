@@ -139,6 +139,18 @@ fn one_studio_renders_from_many_threads_as_from_one() {
     for (i, bytes) in together {
         assert!(bytes == alone[i], "order {i} differs when rendered beside others");
     }
+    // A list of orders on two threads: each result in its order's place, a failing one among them.
+    let mut list = orders.clone();
+    list[1].photos.insert("photo".into(), b"not a photo".to_vec());
+    list.iter_mut().enumerate().for_each(|(i, o)| o.row = i + 1);
+    let results = studio.render_all(&list, 2).unwrap();
+    assert_eq!(results.len(), 4);
+    for (i, r) in results.iter().enumerate() {
+        match r {
+            Ok(made) => assert!(i != 1 && made.bytes == alone[i], "order {}", i + 1),
+            Err(e) => assert_eq!((i, e.row(), e.field()), (1, Some(2), Some("photo")), "{e}"),
+        }
+    }
 }
 
 #[test]
@@ -191,9 +203,18 @@ fn values_are_drawn_as_text_never_read_as_markup() {
     assert!(size_of("Jean-Baptiste DU PLESSIS-VARENNE") < size_of("Ada"));
     // Read as markup, each would draw as the plain name beside it, at its size.
     for (markup, plain) in [
-        ("<tspan>Jean-Baptiste</tspan> DU PLESSIS-VARENNE", "Jean-Baptiste DU PLESSIS-VARENNE"),
-        ("Jean-Baptiste &amp; DU PLESSIS-VARENNE", "Jean-Baptiste & DU PLESSIS-VARENNE"),
-        ("Jean-Baptiste <![CDATA[DU PLESSIS-VARENNE]]>", "Jean-Baptiste DU PLESSIS-VARENNE"),
+        (
+            "<tspan>Jean-Baptiste</tspan> DU PLESSIS-VARENNE",
+            "Jean-Baptiste DU PLESSIS-VARENNE",
+        ),
+        (
+            "Jean-Baptiste &amp; DU PLESSIS-VARENNE",
+            "Jean-Baptiste & DU PLESSIS-VARENNE",
+        ),
+        (
+            "Jean-Baptiste <![CDATA[DU PLESSIS-VARENNE]]>",
+            "Jean-Baptiste DU PLESSIS-VARENNE",
+        ),
     ] {
         assert!(size_of(markup) < size_of(plain), "{markup:?} was read as markup");
     }
