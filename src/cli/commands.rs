@@ -61,6 +61,29 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve,
             port,
         } => preview(&inputs, row, output, watch || serve, serve.then_some(port)),
+        Command::Serve {
+            inputs,
+            listen,
+            picks,
+            max_upload_mb,
+            max_photo_mp,
+            queue,
+            timeout,
+        } => {
+            let batch = Batch::load(inputs.campaign()?)?;
+            let settings = crate::cli::serve::Settings {
+                listen,
+                max_upload: max_upload_mb << 20,
+                max_photo_pixels: max_photo_mp * 1_000_000,
+                queue,
+                jobs: inputs.jobs,
+                timeout: std::time::Duration::try_from_secs_f64(timeout)
+                    .map_err(|_| anyhow::anyhow!("--timeout {timeout}: give a number of seconds"))?,
+                picks,
+            };
+            crate::cli::serve::run(batch, settings)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Sheet {
             dir,
             preset,

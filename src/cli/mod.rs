@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod commands;
 mod inspect;
+mod serve;
 mod watch;
 
 use affiche::Overflow;
@@ -63,6 +64,33 @@ pub(crate) enum Command {
         /// Port for --serve (0 picks a free one).
         #[arg(long, default_value_t = 7777)]
         port: u16,
+    },
+    /// Serve posters over HTTP: POST /render, GET /fields, GET /presets, and a supporters' page at /.
+    #[command(
+        after_help = "Examples:\n  affiche serve samples/campaign.toml\n    then open http://127.0.0.1:8080/, or:\n  curl -F name='Léa ROY' -F 'constituency=Paris (1re circonscription)' -F photo=@samples/photos/hopper.jpg \\\n    'http://127.0.0.1:8080/render?preset=instagram-story' -o poster.png\nOn 127.0.0.1 unless --listen says otherwise: put a reverse proxy (TLS) in front of it to face the public."
+    )]
+    Serve {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Address and port to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// A field picked from the list of its values in the data, not typed (repeatable).
+        /// Default: constituency, when the template has it.
+        #[arg(long = "pick", value_name = "FIELD")]
+        picks: Vec<String>,
+        /// Largest request (upload), in megabytes.
+        #[arg(long, default_value_t = 15)]
+        max_upload_mb: usize,
+        /// Largest photo, in megapixels, read from its header before it is decoded.
+        #[arg(long, default_value_t = 50)]
+        max_photo_mp: u64,
+        /// Requests waiting for a render, beyond those rendering, before the server answers 503.
+        #[arg(long, default_value_t = 32)]
+        queue: usize,
+        /// Seconds a request may take, upload and render, before the server answers 503.
+        #[arg(long, default_value_t = 30.0)]
+        timeout: f64,
     },
     /// Create a campaign folder that renders as it is (campaign.toml, data.csv, template, example photo).
     #[command(

@@ -17,6 +17,7 @@ mod pdf;
 mod photos;
 mod preview;
 mod review;
+mod serve;
 mod sheets;
 mod studio;
 mod typography;
