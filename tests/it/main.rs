@@ -20,6 +20,7 @@ mod review;
 mod serve;
 mod sheets;
 mod studio;
+mod supporters_page;
 mod typography;
 mod volunteers;
 mod workflow;
