@@ -11,6 +11,7 @@ mod editors;
 mod common;
 mod gallery_browser;
 mod hostile;
+mod http;
 mod library;
 mod paths;
 mod pdf;

@@ -2,14 +2,14 @@
 //! library makes, and what faces the public is bounded (upload size, photo pixels, queue,
 //! time) and says what went wrong as JSON with the field, never with the server's paths.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use affiche::{Campaign, CampaignFile, Order, Preset, Studio};
 
 use crate::common::root;
+use crate::http::{Reply, multipart, request};
 
 /// A running server, killed when the test ends.
 pub struct Served {
@@ -46,74 +46,6 @@ pub fn serve(dir: &Path, flags: &[&str]) -> Served {
         .trim_end_matches('/')
         .to_string();
     Served { child, addr }
-}
-
-/// An HTTP response: status, headers (lower-case names) and body.
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
-    }
-}
-
-/// One HTTP/1.1 request on its own connection.
-pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    headers
-        .iter()
-        .for_each(|(k, v)| head.push_str(&format!("{k}: {v}\r\n")));
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
-    // The server may answer (413) before reading a large body: a failed write is its answer.
-    let _ = stream.write_all(body);
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a response head");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Reply {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    }
-}
-
-/// A multipart form: text fields, then files as `(field, file name, bytes)`.
-pub fn multipart(texts: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "affiche-test-boundary-7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (k, v) in texts {
-        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
-    }
-    for (k, name, bytes) in files {
-        let head = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        );
-        body.extend(head.as_bytes());
-        body.extend(*bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 fn photo(name: &str) -> Vec<u8> {

@@ -7,7 +7,8 @@
 use std::process::Command;
 
 use crate::common::{chromium, root};
-use crate::serve::{multipart, request, serve};
+use crate::http::{multipart, request};
+use crate::serve::serve;
 
 #[test]
 fn a_supporter_makes_and_downloads_a_poster_in_a_real_browser() {
