@@ -5,24 +5,34 @@
 //! ([`Batch`]); it never prints and never exits. Everything public is named
 //! here; the stages behind it are private (`ARCHITECTURE.md` has the pipeline).
 //!
-//! One poster from values and photo bytes, with no file written:
+//! One poster from values and photo bytes, with no file written: a [`Studio`] loads the
+//! template and fonts once and serves any number of threads (`affiche serve` and the Python
+//! package are built on it). The same poster a batch writes for the same row, byte for byte.
 //!
 //! ```
-//! use affiche::{Caches, Fonts, Record, Template};
+//! use affiche::{Fonts, Order, Preset, Studio, Template};
 //! let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
 //! let fonts = Fonts::from_dir(root.join("fonts"))?;
 //! let template = Template::load(root.join("templates/hero"), &fonts)?;
-//! let mut record = Record::from_values(1, [("name", "Léa ROY"), ("constituency", "Paris (1re circonscription)")]);
-//! let photo = std::fs::read(root.join("samples/photos/hopper.jpg"))?;
-//! record.photos.insert("photo".into(), affiche::decode_photo(&photo)?.into());
-//! // One `Caches` per template, kept across renders, saves re-drawing its static parts.
-//! let caches = Caches::default();
-//! let poster = affiche::render(&template, &record, Some((1080, 1080)), &Default::default(), &fonts, &caches)?;
-//! assert_eq!(poster.image.dimensions(), (1080, 1080));
-//! let png = affiche::files::encode(&poster.image, Default::default());
-//! assert!(png.starts_with(b"\x89PNG"));
+//! let studio = Studio::new(template, fonts, Default::default());
+//! let order = Order {
+//!     values: [("name", "Léa ROY"), ("constituency", "Paris (1re circonscription)")]
+//!         .map(|(k, v)| (k.to_string(), v.to_string()))
+//!         .into(),
+//!     photos: [("photo".to_string(), std::fs::read(root.join("samples/photos/hopper.jpg"))?)].into(),
+//!     preset: Some(Preset::find("instagram-story")?),
+//!     ..Default::default()
+//! };
+//! let poster = studio.render(&order)?;
+//! assert!(poster.bytes.starts_with(b"\x89PNG"));
+//! assert_eq!((poster.width, poster.height), (1080, 1920));
+//! // What the batch report says of it: each text's size and lines, warnings.
+//! assert_eq!(poster.entry.texts[0].field, "name");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Below it, [`render()`] draws a [`Record`] of decoded photos into pixels with the caller's
+//! [`Caches`]: for tools that place photos themselves or encode elsewhere.
 
 // Every type a public item shows is named here: a public field of a private type would
 // leave users holding values they cannot name.
