@@ -12,8 +12,6 @@ mod common;
 #[path = "../tests/it/http.rs"]
 mod http;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -35,29 +33,11 @@ fn main() {
     let root = env!("CARGO_MANIFEST_DIR");
     let sample = std::fs::read(format!("{root}/samples/photos/hopper-square-large.jpg")).unwrap();
     let photo = common::upscaled_jpeg(&sample, 3000, 4000);
-    let mut server = Command::new(env!("CARGO_BIN_EXE_affiche"))
-        .current_dir(root)
-        .args([
-            "serve",
-            "samples/campaign.toml",
-            "--listen",
-            "127.0.0.1:0",
-            "--queue",
-            "64",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .trim_start_matches("serving on http://")
-        .trim_end_matches('/')
-        .to_string();
+    let server = http::Served::start(
+        std::path::Path::new(root),
+        &["serve", "samples/campaign.toml", "--queue", "64"],
+    );
+    let addr = server.addr.clone();
     let (content_type, body) = http::multipart(
         &[
             ("name", "Anouk VAN DER BRUGGEN-LEFORT"),
@@ -117,9 +97,7 @@ fn main() {
             l.len() as f64 / wall,
             at(0.5),
             at(0.99),
-            peak_rss_mb(server.id())
+            peak_rss_mb(server.pid())
         );
     }
-    let _ = server.kill();
-    let _ = server.wait();
 }

@@ -127,6 +127,12 @@ impl Studio {
         &self.options
     }
 
+    /// The template's photo fields, in its order: the keys [`Order::photos`] may have.
+    pub fn photo_fields(&self) -> Vec<String> {
+        let fields = self.template.fields().into_iter();
+        fields.filter(|f| f.kind == FieldKind::Photo).map(|f| f.name).collect()
+    }
+
     /// Renders one poster. A problem with the order's values or photos is an
     /// [`Error::Order`] naming the field; a renderer panic is an [`Error::Render`].
     pub fn render(&self, order: &Order) -> Result<Rendered> {
@@ -237,13 +243,7 @@ impl Studio {
     /// The order's photos as the batch's photo files; only bytes, never a path to read.
     fn photo_files(&self, order: &Order) -> Result<Vec<PhotoFile>> {
         let row = (order.row > 0).then_some(order.row);
-        let fields: Vec<String> = self
-            .template
-            .fields()
-            .into_iter()
-            .filter(|f| f.kind == FieldKind::Photo)
-            .map(|f| f.name)
-            .collect();
+        let fields = self.photo_fields();
         if let Some(unknown) = order.photos.keys().find(|k| !fields.contains(k)) {
             return Err(Error::Order {
                 row,

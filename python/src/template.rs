@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use affiche::files::{Encoding, Format};
-use affiche::{
-    Campaign, CampaignFile, Error, FieldKind, FontOptions, Fonts, Overflow, Preset, Rendered, Studio, StudioOptions,
-};
+use affiche::{Campaign, CampaignFile, Error, FontOptions, Fonts, Overflow, Preset, Rendered, Studio, StudioOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -265,13 +263,7 @@ impl Template {
 
 impl Template {
     fn new(studio: Studio, photos_dir: Option<PathBuf>) -> Template {
-        let photo_fields = studio
-            .template()
-            .fields()
-            .into_iter()
-            .filter(|f| f.kind == FieldKind::Photo)
-            .map(|f| f.name)
-            .collect();
+        let photo_fields = studio.photo_fields();
         Template {
             studio: Arc::new(studio),
             photo_fields,

@@ -3,8 +3,53 @@
 //! (`benches/serve.rs` includes this file).
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// A running `affiche serve`, killed when dropped.
+pub struct Served {
+    child: Child,
+    /// `127.0.0.1:PORT`, read from the server's first line.
+    pub addr: String,
+}
+
+impl Served {
+    /// `affiche ARGS` (a `serve` command) in `dir`, on a free port of 127.0.0.1.
+    pub fn start(dir: &Path, args: &[&str]) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_affiche"))
+            .current_dir(dir)
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("serving on http://")
+            .unwrap_or_else(|| panic!("first line {line:?}"))
+            .trim_end_matches('/')
+            .to_string();
+        Served { child, addr }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
 
 /// An HTTP response: status, headers (lower-case names) and body.
 pub struct Reply {

@@ -2,50 +2,19 @@
 //! library makes, and what faces the public is bounded (upload size, photo pixels, queue,
 //! time) and says what went wrong as JSON with the field, never with the server's paths.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use affiche::{Campaign, CampaignFile, Order, Preset, Studio};
 
 use crate::common::root;
-use crate::http::{Reply, multipart, request};
-
-/// A running server, killed when the test ends.
-pub struct Served {
-    child: Child,
-    pub addr: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::http::{Reply, Served, multipart, request};
 
 /// `affiche serve` on the sample campaign (output folder in `dir`), with `flags`.
 pub fn serve(dir: &Path, flags: &[&str]) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_affiche"))
-        .current_dir(root())
-        .args(["serve", "samples/campaign.toml", "--listen", "127.0.0.1:0", "--out"])
-        .arg(dir.join("out"))
-        .args(flags)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("serving on http://")
-        .unwrap_or_else(|| panic!("first line {line:?}"))
-        .trim_end_matches('/')
-        .to_string();
-    Served { child, addr }
+    let out = dir.join("out");
+    let mut args = vec!["serve", "samples/campaign.toml", "--out", out.to_str().unwrap()];
+    args.extend(flags);
+    Served::start(root(), &args)
 }
 
 fn photo(name: &str) -> Vec<u8> {

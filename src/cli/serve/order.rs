@@ -95,14 +95,7 @@ pub(super) async fn read(s: &Server, query: Asked, request: Request) -> Result<(
         header(header::ACCEPT).contains("application/json"),
         header(header::CONTENT_TYPE),
     );
-    let photo_fields: Vec<String> = s
-        .studio
-        .template()
-        .fields()
-        .into_iter()
-        .filter(|f| f.kind == FieldKind::Photo)
-        .map(|f| f.name)
-        .collect();
+    let photo_fields = s.studio.photo_fields();
     let mut values = BTreeMap::new();
     let mut photos = BTreeMap::new();
     let (mut preset, mut format) = (query.preset, query.format);
