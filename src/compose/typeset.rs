@@ -135,7 +135,7 @@ pub(crate) fn set(
         slot: slot.field.clone(),
         message: format!(
             "{text:?} does not fit its {:.0}×{:.0} box even at the minimum size {:.0} in {} line(s) (variant {}); \
-             shorten the value, lower min_size, or pass --overflow truncate",
+             shorten the value, lower min_size, or let it be truncated (overflow = \"truncate\", --overflow truncate)",
             slot.frame.width, slot.frame.height, fit_rules.min_size, fit_rules.max_lines, variant.name
         ),
     };

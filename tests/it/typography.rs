@@ -106,7 +106,7 @@ fn overflow_policies() {
     let err = compose(&t, LONG, Overflow::Error).unwrap_err();
     assert!(matches!(err, Error::TextOverflow { .. }), "{err}");
     assert!(
-        err.to_string().contains("--overflow truncate"),
+        err.to_string().contains("overflow = \"truncate\", --overflow truncate"),
         "says what to do: {err}"
     );
 
