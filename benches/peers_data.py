@@ -204,19 +204,24 @@ def targets(w):
     def row(target, measured, ok):
         lines.append(f"| {target} | {measured} | {'**yes**' if ok else 'no'} |")
 
-    for name, label, goals in (("six", "six presets", (("resvg", 8), ("rsvg-convert", 10))),
-                               ("one", "one preset", (("resvg", 4),))):
+    # Issue 26's targets; a goal of None is shown for comparison only.
+    for name, label, goals in (("six", "six presets", (("resvg", 10), ("rsvg-convert", 11))),
+                               ("one", "one preset", (("resvg", 4.5), ("rsvg-convert", None)))):
         r = runs(name)
         posters, wall, rss, good = r["affiche"]
         lines.append(f"| {label}: affiche | {posters} posters ({good} good) in {wall:.1f} s, "
                      f"peak {rss / 1024:.0f} MiB ({rss * 1024 / 1e6:.0f} MB) | |")
         for peer, goal in goals:
+            target = f"{label}: ≥ {goal}× the {peer} loop" if goal else f"{label}: against the {peer} loop"
             if peer not in r:
-                row(f"{label}: ≥ {goal}× the {peer} loop", f"{peer} not run", False)
+                row(target, f"{peer} not run", False)
                 continue
             ratio = r[peer][1] / wall  # same posters: the ratio of throughputs is that of times
-            row(f"{label}: ≥ {goal}× the {peer} loop", f"{ratio:.2f}× ({peer}: {r[peer][1]:.1f} s, "
-                f"{r[peer][3]} good)", ratio >= goal and good == posters)
+            measured = f"{ratio:.2f}× ({peer}: {r[peer][1]:.1f} s, {r[peer][3]} good)"
+            if goal:
+                row(target, measured, ratio >= goal and good == posters)
+            else:
+                lines.append(f"| {target} | {measured} | |")
         if name == "six":
             row("peak RSS < 300 MB, six presets at 2 jobs", f"{rss * 1024 / 1e6:.0f} MB", rss * 1024 < 300e6)
             entries = json.load(open(f"{t}/six.report.json"))["entries"]
@@ -246,9 +251,9 @@ def targets(w):
         cpu = dict(l.split("\t") for l in open(f"{t}/cpu.tsv").read().splitlines())
         outside = float(cpu.pop("outside"))
         split = ", ".join(f"{k} {float(v):.1f} %" for k, v in cpu.items())
-        row("time outside raster + encode ≤ 25 %", f"{outside:.1f} % (CPU samples: {split})", outside <= 25)
-    else:
-        row("time outside raster + encode ≤ 25 %", "not measured (no perf)", False)
+        # No longer a target (withdrawn by issue 26: the photo decode is a fixed cost per row).
+        lines.append(f"| where the CPU goes (30 rows × 6 presets, --jobs 1) | {split}; "
+                     f"{outside:.1f} % outside raster + encode | |")
     text = "\n".join(lines) + "\n"
     print(text, end="")
     open(f"{w}/targets.md", "w").write(text)
