@@ -90,6 +90,14 @@ pub mod photos {
     pub use crate::photo::effects::{Color, Effect, apply as apply_effects};
     pub use crate::photo::face::{Face, find as find_faces, rescale as rescale_faces};
     pub use crate::photo::{Fit, Placement, Prepared, decode, decode_for, prepare};
+
+    /// Reads photo file `name` inside `folder` as a batch reads its photo column: no absolute
+    /// path, no `..`, no URL, no link leading out, a regular file within the photo size limit.
+    /// `what` names the folder in messages (`the photo folder`). Errors are plain messages: the
+    /// caller knows the row and field.
+    pub fn read_in(folder: &std::path::Path, name: &str, what: &str) -> Result<Vec<u8>, String> {
+        crate::template::confine::read(folder, name, what, crate::limits::MAX_PHOTO_BYTES).map(|(_, bytes)| bytes)
+    }
 }
 
 /// Data files (CSV, JSON, XLSX, ODS) read into a table of text cells.

@@ -2,7 +2,7 @@
 //! as text under the GIL, then photo file names read from the photos folder without it.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use affiche::tables::{Row, interpolate};
 use affiche::{Error, Order};
@@ -116,27 +116,8 @@ impl PhotosDir {
     /// absolute path, a link to elsewhere) is refused, since rows may come from anyone.
     pub fn read(&self, name: &str) -> Result<Vec<u8>, String> {
         let root = self.real.as_ref().map_err(Clone::clone)?;
-        let outside = || {
-            format!(
-                "photo file {name:?} is outside photos_dir {}; give a file name inside that folder",
-                self.given.display()
-            )
-        };
-        let rel = Path::new(name);
-        if rel
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-        {
-            return Err(outside());
-        }
-        let path = self.given.join(rel);
-        let real = path
-            .canonicalize()
-            .map_err(|e| format!("photo {}: {e}", path.display()))?;
-        if !real.starts_with(root) {
-            return Err(outside());
-        }
-        std::fs::read(&real).map_err(|e| format!("photo {}: {e}", path.display()))
+        let what = format!("photos_dir {}", self.given.display());
+        affiche::photos::read_in(root, name, &what).map_err(|m| format!("photo file {name:?}: {m}"))
     }
 }
 

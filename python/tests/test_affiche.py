@@ -212,7 +212,7 @@ def test_photo_file_names_stay_inside_photos_dir(hero, tmp_path):
     for i in (1, 2, 3):
         assert isinstance(got[i], affiche.RenderError), names[i]
         assert (got[i].row, got[i].field) == (i + 1, "photo")
-        assert "outside photos_dir" in got[i].message, got[i].message
+        assert "inside photos_dir" in got[i].message, got[i].message
     assert isinstance(got[4], affiche.RenderError) and "missing.jpg" in got[4].message
     # A file name with no folder to read it from, and a folder that is not there.
     with pytest.raises(affiche.RenderError, match="photos_dir"):
