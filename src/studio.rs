@@ -4,7 +4,7 @@
 //! takes `&self`, so one studio serves any number of threads. Nothing is read from or
 //! written to disk per poster. A poster comes out byte for byte as a batch renders the
 //! same row (`tests/it/studio.rs`), because both go through the same stages:
-//! `batch::row_photos::decode_for`, `compose`, `raster`, `output::delivery`.
+//! `batch::row_photos::decode_for`, `compose`, `raster`, `batch::row::finish` (encoding, budget, warnings).
 //!
 //! May import: every stage.
 
@@ -13,12 +13,13 @@ use std::path::PathBuf;
 
 use crate::batch::Batch;
 use crate::batch::campaign::Campaign;
+use crate::batch::row::{self, Drawn};
 use crate::batch::row_photos::{self, PhotoFile};
 use crate::compose::{Overflow, RenderOptions};
 use crate::data::{self, Row};
 use crate::error::{Error, Result};
 use crate::fonts::Fonts;
-use crate::output::delivery::{self, Delivery};
+use crate::output::delivery::Delivery;
 use crate::output::{Encoding, Format};
 use crate::pdf::PdfOptions;
 use crate::preset::Preset;
@@ -136,12 +137,8 @@ impl Studio {
     /// Renders one poster. A problem with the order's values or photos is an
     /// [`Error::Order`] naming the field; a renderer panic is an [`Error::Render`].
     pub fn render(&self, order: &Order) -> Result<Rendered> {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.render_unguarded(order))).unwrap_or_else(|_| {
-            Err(Error::Render {
-                row: order.row,
-                message: "the renderer panicked".into(),
-            })
-        })
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.render_unguarded(order)))
+            .unwrap_or_else(|panic| Err(crate::batch::panicked(order.row, &*panic)))
     }
 
     /// Renders every order on `jobs` threads (0: one per core), results in the orders' order.
@@ -193,26 +190,37 @@ impl Studio {
         };
         let v = &self.template.variants[variant];
         let ((width, height), _) = crate::template::canvas::output_size(v, size);
-        let bytes = if format == Format::Pdf {
-            let p = crate::pdf::to_pdf(&self.template, &composed, record, size, &self.options.pdf, &self.fonts)?;
-            (entry.warnings, entry.variant, entry.texts) = (p.warnings, Some(p.variant), p.texts);
-            p.pdf
+        let drawn = if format == Format::Pdf {
+            Drawn::Pdf(crate::pdf::to_pdf(
+                &self.template,
+                &composed,
+                record,
+                size,
+                &self.options.pdf,
+                &self.fonts,
+            )?)
         } else {
-            let mut p = raster::rasterize(&self.template, &composed, record, size, &self.fonts, &self.caches)?;
-            let d = &self.options.delivery;
-            let encoding = Encoding {
-                format,
-                quality: self.options.encoding.quality,
-            };
-            let file = delivery::deliver(&p.image, encoding, d.budget_for(&target.0), d.credit.as_deref());
-            p.warnings.extend(file.warning);
-            if let Some(preset) = order.preset {
-                p.warnings.extend(preset.safe_zone_warnings(&p.boxes));
-            }
-            (entry.warnings, entry.variant, entry.texts) = (p.warnings, Some(p.variant), p.texts);
-            entry.quality = file.quality;
-            file.bytes
+            Drawn::Raster(raster::rasterize(
+                &self.template,
+                &composed,
+                record,
+                size,
+                &self.fonts,
+                &self.caches,
+            )?)
         };
+        let encoding = Encoding {
+            format,
+            quality: self.options.encoding.quality,
+        };
+        let bytes = row::finish(
+            drawn,
+            encoding,
+            &self.options.delivery,
+            &target.0,
+            order.preset,
+            &mut entry,
+        );
         Ok(Rendered {
             bytes,
             format,

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 pub(crate) mod campaign;
 pub(crate) mod init;
 mod job;
-mod row;
+pub(crate) mod row;
 pub(crate) mod row_photos;
 mod shard;
 pub(crate) mod state;
@@ -59,6 +59,19 @@ pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(usi
             message: e.to_string(),
         })?;
     Ok(pool.install(|| items.par_iter().enumerate().map(|(i, t)| f(i, t)).collect()))
+}
+
+/// A renderer panic caught for row `row`, as the row's error (with the panic's message).
+pub(crate) fn panicked(row: usize, panic: &(dyn std::any::Any + Send)) -> Error {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    Error::Render {
+        row,
+        message: format!("renderer panicked: {message}"),
+    }
 }
 
 /// A campaign with its fonts, template and data loaded: ready to check or render.
@@ -376,20 +389,9 @@ impl Batch {
                     .render_row(row, &targets, names, (!options.force).then_some(&state), progress)
             }))
             .unwrap_or_else(|panic| {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                Ok(self.job().failed(
-                    row.number,
-                    &targets,
-                    names,
-                    &Error::Render {
-                        row: row.number,
-                        message: format!("renderer panicked: {message}"),
-                    },
-                ))
+                Ok(self
+                    .job()
+                    .failed(row.number, &targets, names, &panicked(row.number, &*panic)))
             })?;
             Ok(entries)
         })?

@@ -20,7 +20,7 @@ use crate::raster as render;
 use crate::review::report::{Entry, Status};
 
 /// A drawn poster: pixels, still to be encoded for delivery, or a finished PDF.
-enum Drawn {
+pub(crate) enum Drawn {
     Raster(render::Poster),
     Pdf(crate::pdf::PdfPoster),
 }
@@ -48,6 +48,34 @@ pub(crate) fn constant(campaign: &Campaign, table: &Table, name: &str) -> Option
         }
     }
     seen
+}
+
+/// A drawn poster's file for `target` (a preset name, or `template`), encoded within its
+/// budget with the credit; `entry` gets what the report says of it: warnings (the poster's, the
+/// encoder's, then the preset's safe zone), variant, texts and the quality used. The batch and
+/// the studio both finish posters here, so their files are the same.
+pub(crate) fn finish(
+    drawn: Drawn,
+    encoding: output::Encoding,
+    d: &delivery::Delivery,
+    target: &str,
+    preset: Option<Preset>,
+    entry: &mut Entry,
+) -> Vec<u8> {
+    let (bytes, quality, boxes, p) = match drawn {
+        Drawn::Pdf(p) => (p.pdf, None, vec![], (p.warnings, p.variant, p.texts)),
+        Drawn::Raster(mut p) => {
+            let file = delivery::deliver(&p.image, encoding, d.budget_for(target), d.credit.as_deref());
+            p.warnings.extend(file.warning);
+            (file.bytes, file.quality, p.boxes, (p.warnings, p.variant, p.texts))
+        }
+    };
+    (entry.warnings, entry.variant, entry.texts) = (p.0, Some(p.1), p.2);
+    entry.quality = quality;
+    if let Some(preset) = preset {
+        entry.warnings.extend(preset.safe_zone_warnings(&boxes));
+    }
+    bytes
 }
 
 impl Job<'_> {
@@ -223,16 +251,8 @@ impl Job<'_> {
             match poster {
                 Ok(drawn) => {
                     let out = &self.campaign.out;
-                    let d = &self.campaign.delivery;
-                    let (bytes, quality, boxes, p) = match drawn {
-                        Drawn::Pdf(p) => (p.pdf, None, vec![], (p.warnings, p.variant, p.texts)),
-                        Drawn::Raster(mut p) => {
-                            let budget = d.budget_for(target);
-                            let file = delivery::deliver(&p.image, self.campaign.encoding, budget, d.credit.as_deref());
-                            p.warnings.extend(file.warning);
-                            (file.bytes, file.quality, p.boxes, (p.warnings, p.variant, p.texts))
-                        }
-                    };
+                    let encoding = self.campaign.encoding;
+                    let bytes = finish(drawn, encoding, &self.campaign.delivery, target, *preset, &mut entry);
                     // The alt text first: an image on disk always has its alt text.
                     if let Some(alt) = &alt {
                         output::write_atomic(out, &delivery::alt_path(name), alt.as_bytes())?;
@@ -240,11 +260,6 @@ impl Job<'_> {
                     output::write_atomic(out, name, &bytes)?;
                     if let Some(s) = state {
                         s.record(name, &hashes[i])?;
-                    }
-                    (entry.warnings, entry.variant, entry.texts) = (p.0, Some(p.1), p.2);
-                    entry.quality = quality;
-                    if let Some(preset) = preset {
-                        entry.warnings.extend(preset.safe_zone_warnings(&boxes));
                     }
                 }
                 Err(message) => {
